@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// Boucle: offline-first sync for neighbourhood mutual aid.
+// No package dependencies: Foundation, Dispatch and the system SQLite only.
+import PackageDescription
+
+let package = Package(
+    name: "Boucle",
+    products: [
+        .executable(name: "boucle", targets: ["boucle"]),
+    ],
+    targets: [
+        // Layer 0: the system SQLite, seen through a module map.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Layer 1: a small owned wrapper of SQLite handles and statements.
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        // Layer 1: the pure core: clock, merge, change-set codec, JSON, SHA-256. No I/O.
+        .target(name: "BoucleCore"),
+        // Layer 1: a tiny command-line argument parser shared by every executable.
+        .target(name: "ArgumentParsing"),
+        // Layer 2: the replica store: the core's rules kept in a SQLite file.
+        .target(name: "BoucleStore", dependencies: ["SQLite", "BoucleCore"]),
+        // Layer 3: the `boucle` client's commands.
+        .target(name: "BoucleCommands", dependencies: ["BoucleStore", "BoucleCore", "ArgumentParsing"]),
+        // Executables stay thin.
+        .executableTarget(name: "boucle", dependencies: ["BoucleCommands"]),
+
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "BoucleCoreTests", dependencies: ["BoucleCore"]),
+        .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
+        .testTarget(
+            name: "BoucleCLITests",
+            dependencies: ["BoucleCore", "BoucleStore", "boucle"]
+        ),
+    ]
+)
