@@ -1,0 +1,167 @@
+import ArgumentParsing
+import BoucleCore
+import BoucleStore
+
+/// `boucle init` and the `add` commands: they create a replica, or a record in one.
+enum InitCommand {
+    static let command = Command(
+        "init",
+        summary: "Create the replica file.",
+        options: [
+            .value("--server", "URL", help: "the city's boucle-server, e.g. http://127.0.0.1:8080"),
+            .value("--token", "TOKEN", help: "the bearer token the city gave this team"),
+            .value("--team", "TEAM", help: "the team that owns records made here (default: default)"),
+            .value("--tenant", "TENANT", help: "the tenant (city) this replica belongs to; learnt at first sync or import if left out"),
+        ],
+        examples: ["boucle init --team maraude-nord", "boucle --replica /media/usb/round.db init --team croix-rousse"]
+    ) { context in
+        let store = try ReplicaStore.create(
+            at: context.replicaPath,
+            team: context.arguments.value("--team") ?? "default",
+            tenant: context.arguments.value("--tenant") ?? "",
+            server: context.arguments.value("--server"),
+            token: context.arguments.value("--token"),
+            environment: context.environment
+        )
+        if context.json {
+            context.printJSON(.object(["replica": .string(context.replicaPath), "replica_id": .string(store.replicaID.rawValue), "team": .string(store.team)]))
+        } else {
+            context.say("created replica \(context.replicaPath) (replica \(store.replicaID), team \(store.team))")
+        }
+    }
+}
+
+enum AddCommands {
+    /// An option that sets a field: `--contact-name` sets `contact_name`.
+    private struct FieldOption {
+        let option: OptionSpec
+        let field: String
+    }
+
+    private static func text(_ field: String, _ valueName: String, _ help: String) -> FieldOption {
+        FieldOption(option: .value("--" + field.replacingOccurrences(of: "_", with: "-"), valueName, help: help), field: field)
+    }
+
+    private static let helpOptions: [FieldOption] = [
+        text("category", "C", "category slug (see `boucle categories`)"),
+        text("title", "T", "a short title"),
+        text("details", "TEXT", "more details"),
+        text("address", "A", "street address (left out for remote help)"),
+        text("lat", "X", "latitude, e.g. 45.7676"),
+        text("lon", "Y", "longitude, e.g. 4.8344"),
+        FieldOption(option: .flag("--remote", help: "help given at a distance (needs no address)"), field: "remote"),
+        text("contact_name", "NAME", "who to contact"),
+        text("phone", "PHONE", "a phone number"),
+    ]
+
+    static let offer = addCommand(
+        .offer, summary: "Add an offer of help; prints its id.",
+        fields: helpOptions + [text("status", "S", "open (default), paused or closed")],
+        required: ["category", "title"],
+        examples: [#"boucle offer add --category groceries --title "Courses le samedi" --address "12 rue Mercière, 69002 Lyon" --lat 45.7622 --lon 4.8320"#]
+    )
+
+    static let request = addCommand(
+        .request, summary: "Add a request for help; prints its id.",
+        fields: helpOptions + [
+            text("status", "S", "open (default), matched, done or cancelled"),
+            text("urgency", "U", "low, normal (default) or high"),
+            text("on_behalf_of", "WHO", "the person helped, when someone asks for them"),
+        ],
+        required: ["category", "title"],
+        examples: [#"boucle request add --category conversation --title "Appel hebdomadaire" --remote --on-behalf-of "ma mère""#]
+    )
+
+    static let round = addCommand(
+        .round, summary: "Add a food-distribution round or a maraude; prints its id.",
+        fields: [
+            text("kind", "K", "food-distribution, maraude or other"),
+            text("date", "YYYY-MM-DD", "the day of the round"),
+            text("area", "A", "where the round goes"),
+            text("title", "T", "a short title"),
+            text("status", "S", "planned (default), done or cancelled"),
+        ],
+        required: ["kind", "date"],
+        examples: ["boucle round add --kind maraude --date 2026-12-03 --area \"Presqu'île\""]
+    )
+
+    static let signup = addCommand(
+        .signup, summary: "Sign a volunteer up to a round; prints the sign-up's id.",
+        fields: [
+            text("round", "ID", "the round's id"),
+            text("volunteer", "NAME", "the volunteer's name"),
+            text("phone", "PHONE", "the volunteer's phone"),
+            text("status", "S", "confirmed (default) or cancelled"),
+        ],
+        required: ["round", "volunteer"],
+        examples: ["boucle signup add --round 3f2a9c1e --volunteer Samira"]
+    )
+
+    /// Defaults a new record gets when the command line leaves them out.
+    private static let defaults: [RecordCollection: [String: FieldValue]] = [
+        .offer: ["status": .text("open"), "remote": .bool(false)],
+        .request: ["status": .text("open"), "remote": .bool(false), "urgency": .text("normal")],
+        .round: ["status": .text("planned")],
+        .signup: ["status": .text("confirmed")],
+    ]
+
+    private static func addCommand(_ collection: RecordCollection, summary: String, fields: [FieldOption],
+                                   required: [String], examples: [String]) -> Command {
+        Command("\(collection.rawValue) add", summary: summary, options: fields.map(\.option), examples: examples) { context in
+            for field in required where !context.arguments.has("--" + field) {
+                throw UsageError("--\(field) is required: see `boucle \(collection.rawValue) add --help`")
+            }
+            let store = try context.openStore()
+            var values = defaults[collection] ?? [:]
+            for field in fields {
+                if field.option.valueName == nil {
+                    if context.arguments.flag(field.option.name) { values[field.field] = .bool(true) }
+                } else if let text = context.arguments.value(field.option.name) {
+                    values[field.field] = try FieldInput.value(text, field: field.field, in: collection, store: store)
+                }
+            }
+            if (values["lat"] == nil) != (values["lon"] == nil) {
+                throw UsageError("--lat and --lon go together: give both or neither")
+            }
+            try References.check(values, of: collection, in: store)
+            let id = try store.add(collection, fields: values)
+            if context.json {
+                context.printJSON(.object(["id": .string(id.rawValue)]))
+            } else {
+                context.say(id.rawValue)
+            }
+        }
+    }
+}
+
+/// Reads field values typed on the command line.
+enum FieldInput {
+    /// Parses `text` for `field` of `collection`, with a message saying what is expected. A
+    /// record id may be given by a unique prefix, resolved in `store`.
+    static func value(_ text: String, field: String, in collection: RecordCollection, store: ReplicaStore) throws -> FieldValue {
+        guard let kind = collection.fields[field] else {
+            throw UsageError("\(collection.rawValue) has no field \"\(field)\" (fields: \(collection.fields.keys.sorted().joined(separator: ", ")))")
+        }
+        if kind == .uuid, !text.isEmpty { return .text(try store.resolveID(text).rawValue) }
+        guard let value = kind.parse(text), kind.problem(with: value) == nil else {
+            throw UsageError("\(field) must be \(kind.expectation)")
+        }
+        return value
+    }
+}
+
+/// Checks that the categories and records a new or edited record names exist here.
+enum References {
+    static func check(_ values: [String: FieldValue], of collection: RecordCollection, in store: ReplicaStore) throws {
+        if case .text(let slug)? = values["category"], collection == .offer || collection == .request {
+            let known = try store.records(in: .category).compactMap { $0.text("slug") }
+            guard known.contains(slug) else {
+                throw CLIError("unknown category \"\(slug)\": known categories are \(known.sorted().joined(separator: ", ")) (add one with `boucle category add`)")
+            }
+        }
+        if collection == .signup, case .text(let round)? = values["round"] {
+            let id = try store.resolveID(round)
+            guard try store.record(id).collection == .round else { throw CLIError("\(round) is not a round") }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import BoucleCore
+import BoucleStore
+import Foundation
+
+/// How records, times and tables are shown to people and scripts.
+enum Rendering {
+    /// A record as JSON: `id`, `collection`, `team` and its set fields.
+    static func json(_ record: StoredRecord) -> JSONValue {
+        var object = record.values.mapValues(\.json)
+        object["id"] = .string(record.id.rawValue)
+        object["collection"] = .string(record.collection.rawValue)
+        object["team"] = .string(record.state.team)
+        return .object(object)
+    }
+
+    /// A UTC wall time from milliseconds since the epoch: `2026-11-29 14:02:11`.
+    static func time(milliseconds: UInt64) -> String {
+        let seconds = Int(milliseconds / 1000)
+        var raw = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&raw, &parts)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    /// A stamp for people: its wall time and the writer's short replica id.
+    static func stamp(_ stamp: Stamp) -> String {
+        "\(time(milliseconds: stamp.hlc.milliseconds)) UTC by replica \(stamp.replica.rawValue.prefix(8))"
+    }
+
+    /// Left-aligned columns, two spaces apart; cells cut to `maxWidth` characters.
+    static func table(_ header: [String], _ rows: [[String]], maxWidth: Int = 40) -> String {
+        let cut = rows.map { $0.map { cell in
+            let flat = cell.replacingOccurrences(of: "\n", with: " ")
+            return flat.count > maxWidth ? String(flat.prefix(maxWidth - 1)) + "…" : flat
+        } }
+        var widths = header.map(\.count)
+        for row in cut {
+            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+            }.joined()
+        }
+        return ([line(header)] + cut.map(line)).joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParsing
+import BoucleCore
+import BoucleStore
+
+/// `boucle status` and `boucle conflicts`.
+enum StatusCommands {
+    static let status = Command(
+        "status",
+        summary: "Show this replica: its id, server, pending changes, last sync and conflicts."
+    ) { context in
+        let status = try context.openStore().status()
+        if context.json {
+            context.printJSON(.object([
+                "replica": .string(context.replicaPath), "replica_id": .string(status.replicaID.rawValue),
+                "tenant": .string(status.tenant), "team": .string(status.team),
+                "server": status.server.map { .string($0) } ?? .null,
+                "pending": .number(Double(status.pendingRecords)),
+                "last_sync": status.lastSync.map { .string(Rendering.time(milliseconds: $0)) } ?? .null,
+                "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)),
+                "digest": .string(status.digest),
+            ]))
+            return
+        }
+        let rows: [(String, String)] = [
+            ("replica", "\(context.replicaPath) (id \(status.replicaID))"),
+            ("tenant", status.tenant.isEmpty ? "none yet (set at the first sync or import)" : status.tenant),
+            ("team", status.team),
+            ("server", status.server ?? "none (files only)"),
+            ("pending", "\(status.pendingRecords) records changed here, not yet pushed to a server"),
+            ("last sync", status.lastSync.map { Rendering.time(milliseconds: $0) + " UTC" } ?? "never"),
+            ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),
+            ("records", "\(status.records)"),
+            ("digest", status.digest),
+        ]
+        context.say(rows.map { "\($0.0):\(String(repeating: " ", count: 11 - $0.0.count))\($0.1)" }.joined(separator: "\n"))
+    }
+
+    static let conflicts = Command(
+        "conflicts",
+        summary: "Show the conflict log: every write that lost, and to what.",
+        options: [.flag("--clear", help: "acknowledge and empty the log")]
+    ) { context in
+        let store = try context.openStore()
+        if context.arguments.flag("--clear") {
+            let count = try store.clearConflicts()
+            if context.json {
+                context.printJSON(.object(["cleared": .number(Double(count))]))
+            } else {
+                context.say("cleared \(count) conflicts")
+            }
+            return
+        }
+        let entries = try store.conflicts()
+        if context.json {
+            context.printJSON(.array(entries.map(json)))
+            return
+        }
+        if entries.isEmpty {
+            context.say("no conflicts")
+            return
+        }
+        context.say(entries.map(describe).joined(separator: "\n"))
+    }
+
+    private static let explanations: [Conflict.Kind: String] = [
+        .overwritten: "your pending edit was overwritten",
+        .rejected: "an incoming edit lost to your pending edit",
+        .deleted: "an edit met a deletion (its value is erased)",
+        .beaten: "your pushed edit lost at the server",
+    ]
+
+    private static func describe(_ entry: LoggedConflict) -> String {
+        let conflict = entry.conflict
+        var lines = ["#\(entry.number) \(conflict.kind.rawValue): \(conflict.collection.rawValue) \(conflict.recordID) field \(conflict.field): \(explanations[conflict.kind] ?? "")"]
+        lines.append("    lost: \(shown(conflict.loserValue)) (\(Rendering.stamp(conflict.loser)))")
+        lines.append("    kept: \(shown(conflict.winnerValue)) (\(Rendering.stamp(conflict.winner)))")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func shown(_ value: FieldValue?) -> String {
+        guard let value else { return "(erased)" }
+        if case .text(let text) = value { return "\"\(text)\"" }
+        return value == .null ? "(cleared)" : value.display
+    }
+
+    private static func json(_ entry: LoggedConflict) -> JSONValue {
+        let conflict = entry.conflict
+        func side(_ value: FieldValue?, _ stamp: Stamp) -> JSONValue {
+            .object(["value": value?.json ?? .null, "erased": .bool(value == nil), "hlc": .string(stamp.hlc.hex),
+                     "replica": .string(stamp.replica.rawValue), "time": .string(Rendering.time(milliseconds: stamp.hlc.milliseconds))])
+        }
+        return .object([
+            "number": .number(Double(entry.number)), "kind": .string(conflict.kind.rawValue),
+            "id": .string(conflict.recordID.rawValue), "collection": .string(conflict.collection.rawValue),
+            "field": .string(conflict.field), "lost": side(conflict.loserValue, conflict.loser),
+            "kept": side(conflict.winnerValue, conflict.winner),
+            "logged_at": .string(Rendering.time(milliseconds: entry.loggedAt)),
+        ])
+    }
+}

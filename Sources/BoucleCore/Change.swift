@@ -1,0 +1,41 @@
+/// One change to one record: a writer's fields at one stamp, or a delete.
+///
+/// Invariants (checked by `validate()`, which every decoder and local write calls): `team` is a
+/// slug, a `set` names at least one field, and every field belongs to the collection and fits its
+/// kind.
+public struct Change: Equatable, Sendable {
+    /// What the change does to the record.
+    public enum Operation: Equatable, Sendable {
+        /// Sets these fields (a `.null` value clears a field).
+        case set([String: FieldValue])
+        /// Deletes the record: a tombstone that beats every write to it.
+        case delete
+    }
+
+    public let collection: RecordCollection
+    public let id: UUIDString
+    public let team: String
+    public let stamp: Stamp
+    public let operation: Operation
+
+    public init(collection: RecordCollection, id: UUIDString, team: String, stamp: Stamp, operation: Operation) {
+        self.collection = collection
+        self.id = id
+        self.team = team
+        self.stamp = stamp
+        self.operation = operation
+    }
+
+    /// Nil when the change is well formed, else what is wrong with it (no field values quoted).
+    public func problem() -> String? {
+        guard FieldKind.isSlug(team) else { return "team must be 1 to 40 of a-z, 0-9 and -" }
+        guard case .set(let fields) = operation else { return nil }
+        if fields.isEmpty { return "a set change must name at least one field (it is empty)" }
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            if let problem = Schema.problem(collection: collection, field: name, value: value) {
+                return problem
+            }
+        }
+        return nil
+    }
+}

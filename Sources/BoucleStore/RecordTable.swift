@@ -1,0 +1,150 @@
+import BoucleCore
+import SQLite
+
+/// The `records` table: each record's merged state as one row, within one scope.
+///
+/// A scope separates tenants in a server database; a replica uses scope 0. Each row holds the
+/// record's collection, team, tombstone and a JSON object of its field registers
+/// (`{"name":[value,"HLC","REPLICA",seq],…}`), plus `seq`, the highest local sequence number of
+/// the row, indexed so that "what changed since N" is a range scan.
+struct RecordTable {
+    let db: Database
+    let scope: Int64
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS records(
+            scope INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            collection TEXT NOT NULL,
+            team TEXT NOT NULL,
+            deleted TEXT,
+            fields BLOB NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY(scope, id)
+        );
+        CREATE INDEX IF NOT EXISTS records_by_seq ON records(scope, seq);
+        """
+
+    /// The stored state of record `id`, or nil when this scope has never seen it.
+    func load(_ id: UUIDString) throws -> RecordState? {
+        try db.queryFirst(
+            "SELECT collection, team, deleted, fields FROM records WHERE scope = ? AND id = ?",
+            [.integer(scope), .text(id.rawValue)]
+        ) { row in try RecordTable.decode(row, from: 0, id: id) }
+    }
+
+    /// Writes the state of record `id` with row sequence `seq`.
+    func save(_ id: UUIDString, _ state: RecordState, seq: Int64) throws {
+        try db.run(
+            "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
+             state.tombstone.map { .text($0.description) } ?? .null, .blob(RecordTable.encodeFields(state.fields)), .integer(seq)]
+        )
+    }
+
+    /// Calls `body` with each record whose row sequence is above `since`, in sequence order.
+    func forEach(changedSince since: Int64, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
+        let statement = try db.statement(
+            "SELECT collection, team, deleted, fields, id, seq FROM records WHERE scope = ? AND seq > ? ORDER BY seq"
+        )
+        defer { statement.reset() }
+        try statement.bind([.integer(scope), .integer(since)])
+        while try statement.step() {
+            let id = try RecordTable.id(statement, 4)
+            try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(5))
+        }
+    }
+
+    /// Calls `body` with every record of the scope, in id order (the canonical order).
+    func forEachByID(_ body: (UUIDString, RecordState) throws -> Void) throws {
+        let statement = try db.statement(
+            "SELECT collection, team, deleted, fields, id FROM records WHERE scope = ? ORDER BY id"
+        )
+        defer { statement.reset() }
+        try statement.bind([.integer(scope)])
+        while try statement.step() {
+            let id = try RecordTable.id(statement, 4)
+            try body(id, try RecordTable.decode(statement, from: 0, id: id))
+        }
+    }
+
+    /// The live (not deleted) records of one collection, in id order.
+    func live(in collection: RecordCollection) throws -> [(UUIDString, RecordState)] {
+        try db.query(
+            "SELECT collection, team, deleted, fields, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
+            [.integer(scope), .text(collection.rawValue)]
+        ) { row in
+            let id = try RecordTable.id(row, 4)
+            return (id, try RecordTable.decode(row, from: 0, id: id))
+        }
+    }
+
+    /// The SHA-256 of the canonical state (Protocol/SPEC.md §3): equal digests, equal states.
+    func digest() throws -> String {
+        var hash = SHA256()
+        try forEachByID { id, state in
+            hash.update(state.canonicalJSON(id: id))
+            hash.update([UInt8(ascii: "\n")])
+        }
+        return SHA256.hex(hash.finalize())
+    }
+
+    // MARK: Row encoding
+
+    private static func id(_ row: Statement, _ column: Int32) throws -> UUIDString {
+        guard let text = row.text(column), let id = UUIDString(text) else {
+            throw StoreError.damaged("a record row has an invalid id")
+        }
+        return id
+    }
+
+    private static func decode(_ row: Statement, from column: Int32, id: UUIDString) throws -> RecordState {
+        guard let collection = row.text(column).flatMap(RecordCollection.init(rawValue:)),
+              let team = row.text(column + 1)
+        else { throw StoreError.damaged("record \(id) has an unknown collection") }
+        var tombstone: Stamp?
+        if let text = row.text(column + 2) {
+            guard let stamp = Stamp(canonical: text) else { throw StoreError.damaged("record \(id) has an invalid tombstone") }
+            tombstone = stamp
+        }
+        let fields = try row.withBytes(column + 3) { bytes in try decodeFields(bytes, id: id) }
+        return RecordState(collection: collection, team: team, tombstone: tombstone, fields: fields)
+    }
+
+    static func encodeFields(_ fields: [String: FieldRegister]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, name) in fields.keys.sorted().enumerated() {
+            guard let register = fields[name] else { continue }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(name, to: &out)
+            out.append(contentsOf: ":[".utf8)
+            register.value.appendJSON(to: &out)
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendString(register.stamp.hlc.hex, to: &out)
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendString(register.stamp.replica.rawValue, to: &out)
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendNumber(Double(register.seq), to: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    private static func decodeFields(_ bytes: UnsafeRawBufferPointer, id: UUIDString) throws -> [String: FieldRegister] {
+        guard let object = (try? JSONParser.parse(bytes))?.objectValue else {
+            throw StoreError.damaged("record \(id) has unreadable fields")
+        }
+        var fields: [String: FieldRegister] = [:]
+        for (name, json) in object {
+            guard let parts = json.arrayValue, parts.count == 4,
+                  let value = FieldValue(json: parts[0]),
+                  let hlc = parts[1].stringValue.flatMap({ HLC(hex: $0) }),
+                  let replica = parts[2].stringValue.flatMap({ UUIDString($0) }),
+                  let seq = parts[3].numberValue.flatMap({ Int64(exactly: $0) })
+            else { throw StoreError.damaged("record \(id) has an unreadable field") }
+            fields[name] = FieldRegister(value: value, stamp: Stamp(hlc: hlc, replica: replica), seq: seq)
+        }
+        return fields
+    }
+}

@@ -1,0 +1,125 @@
+import BoucleCore
+import Foundation
+
+/// What an import did.
+public struct ImportSummary: Equatable, Sendable {
+    /// The replica that wrote the change-set.
+    public var origin: UUIDString?
+    /// Change lines read.
+    public var changes = 0
+    /// Records whose state changed.
+    public var recordsChanged = 0
+    /// Losing writes logged in the conflict log.
+    public var conflicts: [Conflict] = []
+}
+
+/// What an export wrote.
+public struct ExportSummary: Equatable, Sendable {
+    public var changes = 0
+    public var records = 0
+}
+
+extension ReplicaStore {
+    /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
+    /// transaction: either every change is merged, or (on any error) none is.
+    public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
+        try write {
+            var summary = ImportSummary()
+            var decoder = ChangeSetDecoder()
+            var newest = HLC.zero
+            let policy = incomingPolicy
+            func handle(_ item: ChangeSetDecoder.Item) throws {
+                switch item {
+                case .header(let header):
+                    try checkTenant(header.tenant)
+                    summary.origin = header.origin
+                case .change(let change):
+                    let outcome = try apply(change, policy: policy)
+                    summary.changes += 1
+                    if outcome.changed { summary.recordsChanged += 1 }
+                    summary.conflicts += outcome.conflicts
+                    newest = max(newest, change.stamp.hlc)
+                }
+            }
+            do {
+                while let chunk = try nextChunk() {
+                    try decoder.consume(chunk, handle)
+                }
+                try decoder.finish()
+            } catch let error as ChangeSetError {
+                throw StoreError.changeSet(error)
+            }
+            receive(newest)
+            return summary
+        }
+    }
+
+    /// Imports the change-set file at `path`.
+    public func importChangeSet(path: String) throws -> ImportSummary {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.io("cannot read \(path): no such file or no permission")
+        }
+        defer { try? handle.close() }
+        return try importChangeSet {
+            let data = try handle.read(upToCount: 1 << 16) ?? Data()
+            return data.isEmpty ? nil : [UInt8](data)
+        }
+    }
+
+    /// Streams a change-set of the records changed since the last export (or, with `all`, the
+    /// whole state) to `sink`, then moves the export cursor, all in one transaction.
+    public func exportChangeSet(all: Bool, to sink: ([UInt8]) throws -> Void) throws -> ExportSummary {
+        try write {
+            let since = all ? 0 : try metaInt("exported_seq")
+            let summary = try writeChanges(since: since, to: sink)
+            try setMeta("exported_seq", String(seq))
+            return summary
+        }
+    }
+
+    /// Writes the change-set file at `path`: to a temporary file, synced, then renamed over
+    /// `path`, so that a crash never leaves half a change-set under the final name.
+    public func exportChangeSet(all: Bool, path: String) throws -> ExportSummary {
+        let temporary = path + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+              let handle = FileHandle(forWritingAtPath: temporary)
+        else { throw StoreError.io("cannot write \(path): check the folder exists and is writable") }
+        var closed = false
+        defer {
+            if !closed { try? handle.close() }
+            try? FileManager.default.removeItem(atPath: temporary)
+        }
+        let summary = try exportChangeSet(all: all) { bytes in
+            do { try handle.write(contentsOf: bytes) } catch {
+                throw StoreError.io("cannot write \(path): \(error.localizedDescription)")
+            }
+        }
+        do {
+            try handle.synchronize()
+            try handle.close()
+            closed = true
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        } catch {
+            throw StoreError.io("cannot write \(path): \(error.localizedDescription)")
+        }
+        return summary
+    }
+
+    /// Encodes the registers changed after `since` as one change-set, drained to `sink` in pieces.
+    func writeChanges(since: Int64, to sink: ([UInt8]) throws -> Void) throws -> ExportSummary {
+        var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: tenant, origin: replicaID))
+        var summary = ExportSummary()
+        try table.forEach(changedSince: since) { id, state, _ in
+            let changes = state.changes(id: id, fieldsSince: since, includeTombstone: true)
+            if changes.isEmpty { return }
+            summary.records += 1
+            for change in changes { encoder.append(change) }
+            if encoder.pendingByteCount >= 1 << 16 { try sink(encoder.takeBytes()) }
+        }
+        summary.changes = encoder.count
+        encoder.finish()
+        try sink(encoder.takeBytes())
+        return summary
+    }
+}

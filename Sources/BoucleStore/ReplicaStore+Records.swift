@@ -1,0 +1,102 @@
+import BoucleCore
+
+/// A live record as read from a replica: its id and merged state.
+public struct StoredRecord: Equatable, Sendable {
+    public let id: UUIDString
+    public let state: RecordState
+
+    public var collection: RecordCollection { state.collection }
+
+    /// The record's set fields (cleared fields left out).
+    public var values: [String: FieldValue] {
+        state.fields.compactMapValues { $0.value == .null ? nil : $0.value }
+    }
+
+    /// The text of field `name`, or nil when unset or not text.
+    public func text(_ name: String) -> String? {
+        if case .text(let text)? = state.fields[name]?.value { return text }
+        return nil
+    }
+}
+
+extension ReplicaStore {
+    /// Adds a record made on this replica and returns its id. Null values are left out.
+    public func add(_ collection: RecordCollection, fields: [String: FieldValue]) throws -> UUIDString {
+        let fields = fields.filter { $0.value != .null }
+        guard !fields.isEmpty else { throw StoreError.invalid("a new \(collection.rawValue) needs at least one field") }
+        return try write {
+            let id: UUIDString
+            if collection == .category {
+                guard case .text(let slug)? = fields["slug"] else { throw StoreError.invalid("a category needs a slug") }
+                id = Categories.id(forSlug: slug)
+                if let existing = try table.load(id), existing.tombstone == nil {
+                    throw StoreError.invalid("category \"\(slug)\" exists already")
+                }
+            } else {
+                id = environment.newID()
+            }
+            try applyLocal(Change(collection: collection, id: id, team: team, stamp: nextStamp(), operation: .set(fields)))
+            return id
+        }
+    }
+
+    /// Sets fields of a live record (`.null` clears one).
+    public func update(_ id: UUIDString, fields: [String: FieldValue]) throws {
+        guard !fields.isEmpty else { throw StoreError.invalid("name at least one FIELD=VALUE to set") }
+        try write {
+            let state = try liveState(id)
+            if state.collection == .category, fields["slug"] != nil {
+                throw StoreError.invalid("a category's slug is its identity and cannot change: add a new category instead")
+            }
+            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .set(fields)))
+        }
+    }
+
+    /// Deletes a live record: a tombstone, and its personal data erased from the file at once.
+    public func delete(_ id: UUIDString) throws {
+        try write {
+            let state = try liveState(id)
+            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .delete))
+        }
+    }
+
+    /// The live record `id`; throws when unknown or deleted.
+    public func record(_ id: UUIDString) throws -> StoredRecord {
+        StoredRecord(id: id, state: try liveState(id))
+    }
+
+    /// The live records of a collection, in id order.
+    public func records(in collection: RecordCollection) throws -> [StoredRecord] {
+        try table.live(in: collection).map { StoredRecord(id: $0.0, state: $0.1) }
+    }
+
+    /// The full id of the record whose id starts with `prefix` (at least 4 characters, like git's
+    /// short hashes); throws when none or several match.
+    public func resolveID(_ prefix: String) throws -> UUIDString {
+        if let id = UUIDString(prefix) { return id }
+        let lowered = prefix.lowercased()
+        guard lowered.utf8.count >= 4, lowered.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || $0 == 45 }) else {
+            throw StoreError.noSuchRecord(String(prefix.prefix(40)))
+        }
+        let matches = try db.query(
+            "SELECT id FROM records WHERE scope = 0 AND id >= ? AND id < ? LIMIT 2",
+            [.text(lowered), .text(lowered + "g")]
+        ) { $0.text(0) ?? "" }
+        guard matches.count == 1, let id = UUIDString(matches[0]) else {
+            if matches.isEmpty { throw StoreError.noSuchRecord(lowered) }
+            throw StoreError.invalid("several records start with \(lowered): give more of the id")
+        }
+        return id
+    }
+
+    private func liveState(_ id: UUIDString) throws -> RecordState {
+        guard let state = try table.load(id) else { throw StoreError.noSuchRecord(id.rawValue) }
+        if state.tombstone != nil { throw StoreError.recordDeleted(id) }
+        return state
+    }
+
+    private func applyLocal(_ change: Change) throws {
+        if let problem = change.problem() { throw StoreError.invalid(problem) }
+        try apply(change, policy: .local)
+    }
+}

@@ -1,0 +1,111 @@
+import BoucleCore
+import SQLite
+
+/// An entry of the conflict log, as stored.
+public struct LoggedConflict: Equatable, Sendable {
+    public let number: Int64
+    public let conflict: Conflict
+    /// Wall-clock milliseconds when it was logged.
+    public let loggedAt: UInt64
+}
+
+/// What `boucle status` shows.
+public struct ReplicaStatus: Equatable, Sendable {
+    public let replicaID: UUIDString
+    public let tenant: String
+    public let team: String
+    public let server: String?
+    public let hasToken: Bool
+    /// Records changed here (by edits or imports) and not yet pushed to a server.
+    public let pendingRecords: Int
+    /// Wall-clock milliseconds of the last successful sync, if any.
+    public let lastSync: UInt64?
+    public let conflicts: Int
+    public let records: Int
+    /// SHA-256 of the canonical state: equal on replicas that have seen the same changes.
+    public let digest: String
+}
+
+extension ReplicaStore {
+    /// The replica's identity, cursors and counts.
+    public func status() throws -> ReplicaStatus {
+        let pushed = try metaInt("pushed_seq")
+        let pending = try db.queryFirst("SELECT count(*) FROM records WHERE scope = 0 AND seq > ?", [.integer(pushed)]) { $0.int64(0) } ?? 0
+        let records = try db.queryFirst("SELECT count(*) FROM records WHERE scope = 0 AND deleted IS NULL") { $0.int64(0) } ?? 0
+        let conflicts = try db.queryFirst("SELECT count(*) FROM conflicts") { $0.int64(0) } ?? 0
+        let lastSync = try meta("last_sync").flatMap { UInt64($0) }
+        return ReplicaStatus(
+            replicaID: replicaID, tenant: try meta("tenant") ?? tenant, team: team, server: try meta("server"),
+            hasToken: try meta("token") != nil, pendingRecords: Int(pending), lastSync: lastSync,
+            conflicts: Int(conflicts), records: Int(records), digest: try table.digest()
+        )
+    }
+
+    /// The SHA-256 of this replica's canonical state (Protocol/SPEC.md §3).
+    public func digest() throws -> String { try table.digest() }
+
+    /// The canonical state, one JSON line per record in id order (for tests and vectors).
+    public func canonicalState() throws -> [String] {
+        var lines: [String] = []
+        try table.forEachByID { id, state in lines.append(String(decoding: state.canonicalJSON(id: id), as: UTF8.self)) }
+        return lines
+    }
+
+    /// The conflict log, oldest first.
+    public func conflicts() throws -> [LoggedConflict] {
+        try db.query(
+            "SELECT n, kind, record_id, collection, field, loser_stamp, loser_value, winner_stamp, winner_value, logged_at FROM conflicts ORDER BY n"
+        ) { row in
+            guard let kind = row.text(1).flatMap(Conflict.Kind.init(rawValue:)),
+                  let id = row.text(2).flatMap({ UUIDString($0) }),
+                  let collection = row.text(3).flatMap(RecordCollection.init(rawValue:)),
+                  let field = row.text(4),
+                  let loser = row.text(5).flatMap({ Stamp(canonical: $0) }),
+                  let winner = row.text(7).flatMap({ Stamp(canonical: $0) })
+            else { throw StoreError.damaged("a conflict log entry is unreadable") }
+            let conflict = Conflict(kind: kind, recordID: id, collection: collection, field: field,
+                                    loser: loser, loserValue: Self.value(row.bytes(6)),
+                                    winner: winner, winnerValue: Self.value(row.bytes(8)))
+            return LoggedConflict(number: row.int64(0), conflict: conflict, loggedAt: UInt64(max(0, row.int64(9))))
+        }
+    }
+
+    /// Acknowledges the conflict log: empties it and returns how many entries it held.
+    public func clearConflicts() throws -> Int {
+        try write {
+            let count = try db.queryFirst("SELECT count(*) FROM conflicts") { $0.int64(0) } ?? 0
+            try db.run("DELETE FROM conflicts")
+            return Int(count)
+        }
+    }
+
+    func log(_ conflict: Conflict) throws {
+        try db.run(
+            """
+            INSERT OR IGNORE INTO conflicts(kind, record_id, collection, field, loser_stamp, loser_value, winner_stamp, winner_value, logged_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(conflict.kind.rawValue), .text(conflict.recordID.rawValue), .text(conflict.collection.rawValue),
+             .text(conflict.field), .text(conflict.loser.description), Self.column(conflict.loserValue),
+             .text(conflict.winner.description), Self.column(conflict.winnerValue),
+             .integer(Int64(clamping: environment.now()))]
+        )
+    }
+
+    /// Forgets the values logged for a record that has just been deleted.
+    func eraseConflictValues(of id: UUIDString) throws {
+        try db.run("UPDATE conflicts SET loser_value = NULL, winner_value = NULL WHERE record_id = ?", [.text(id.rawValue)])
+    }
+
+    private static func column(_ value: FieldValue?) -> SQLValue {
+        guard let value else { return .null }
+        var bytes: [UInt8] = []
+        value.appendJSON(to: &bytes)
+        return .blob(bytes)
+    }
+
+    private static func value(_ bytes: [UInt8]?) -> FieldValue? {
+        guard let bytes, let json = try? JSONParser.parse(bytes) else { return nil }
+        return FieldValue(json: json)
+    }
+}

@@ -1,0 +1,211 @@
+import BoucleCore
+import Foundation
+import SQLite
+
+/// A full local replica in one SQLite file: records, the replica's clock, its cursors and its
+/// conflict log.
+///
+/// Invariants: every write (a local edit, an import) is one transaction that also persists the
+/// clock and the sequence counter, read afresh under the write lock, so the clock never runs
+/// backwards and two processes on one file never reuse a sequence number. Deleted personal data
+/// is overwritten in the file (`secure_delete`) and the WAL is checkpointed after a delete, so no
+/// copy survives in the replica's files.
+public final class ReplicaStore {
+    let db: Database
+    let table: RecordTable
+    let environment: Environment
+    /// This replica's identity, the tie-breaker of its stamps.
+    public let replicaID: UUIDString
+    /// The team that owns the records made here.
+    public let team: String
+    /// The tenant this replica belongs to; "" until it joins one.
+    public private(set) var tenant: String
+    private var clock = HLC.zero
+    private(set) var seq: Int64 = 0
+    private var erasedData = false
+
+    static let formatMarker = "boucle-replica-1"
+
+    private init(db: Database, environment: Environment, replicaID: UUIDString, team: String, tenant: String) {
+        self.db = db
+        self.table = RecordTable(db: db, scope: 0)
+        self.environment = environment
+        self.replicaID = replicaID
+        self.team = team
+        self.tenant = tenant
+    }
+
+    /// Creates a new replica file at `path`, seeded with the default categories.
+    public static func create(at path: String, team: String, tenant: String = "", server: String? = nil,
+                              token: String? = nil, environment: Environment = .system) throws -> ReplicaStore {
+        guard FieldKind.isSlug(team) else { throw StoreError.invalid("team must be 1 to 40 of a-z, 0-9 and - (got an invalid name)") }
+        guard tenant.isEmpty || FieldKind.isSlug(tenant) else { throw StoreError.invalid("tenant must be 1 to 40 of a-z, 0-9 and -") }
+        if FileManager.default.fileExists(atPath: path) { throw StoreError.alreadyExists(path: path) }
+        let db: Database
+        do {
+            db = try Database(path: path, create: true)
+            try configure(db)
+            try db.execute(schema)
+        } catch let error as SQLiteError {
+            throw StoreError.io("cannot create \(path): \(error.message)")
+        }
+        let replicaID = environment.newID()
+        let store = ReplicaStore(db: db, environment: environment, replicaID: replicaID, team: team, tenant: tenant)
+        try store.write {
+            var settings: [(String, String?)] = [
+                ("format", formatMarker), ("replica_id", replicaID.rawValue), ("team", team), ("tenant", tenant),
+                ("created_at", String(environment.now())),
+            ]
+            settings.append(("server", server))
+            settings.append(("token", token))
+            for (key, value) in settings { try store.setMeta(key, value) }
+            for change in Categories.seedChanges {
+                _ = try store.apply(change, policy: .local, seq: 0)
+            }
+        }
+        return store
+    }
+
+    /// Opens the replica at `path`.
+    public static func open(at path: String, environment: Environment = .system) throws -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.noReplica(path: path) }
+        do {
+            let db = try Database(path: path, create: false)
+            try configure(db)
+            let meta = try Dictionary(
+                db.query("SELECT key, value FROM meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
+                uniquingKeysWith: { $1 }
+            )
+            guard meta["format"] == formatMarker, let id = meta["replica_id"].flatMap({ UUIDString($0) }),
+                  let team = meta["team"], let tenant = meta["tenant"]
+            else { throw StoreError.notAReplica(path: path) }
+            return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
+        } catch let error as SQLiteError {
+            if error.isCorruptOrNotADatabase || error.message.contains("no such table") {
+                throw StoreError.notAReplica(path: path)
+            }
+            throw StoreError.database(error)
+        }
+    }
+
+    private static func configure(_ db: Database) throws {
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
+    }
+
+    private static let schema = RecordTable.schema + """
+        CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS conflicts(
+            n INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            collection TEXT NOT NULL,
+            field TEXT NOT NULL,
+            loser_stamp TEXT NOT NULL,
+            loser_value BLOB,
+            winner_stamp TEXT NOT NULL,
+            winner_value BLOB,
+            logged_at INTEGER NOT NULL,
+            UNIQUE(record_id, field, loser_stamp)
+        );
+        """
+
+    /// Closes the file, checkpointing the WAL into it.
+    public func close() throws {
+        try db.close()
+    }
+
+    // MARK: Settings
+
+    func meta(_ key: String) throws -> String? {
+        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key)]) { $0.text(0) } ?? nil
+    }
+
+    func setMeta(_ key: String, _ value: String?) throws {
+        try db.run("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [.text(key), value.map { .text($0) } ?? .null])
+    }
+
+    func metaInt(_ key: String) throws -> Int64 { try meta(key).flatMap { Int64($0) } ?? 0 }
+
+    // MARK: Transactions
+
+    /// Runs `body` as one transaction, with the clock and sequence counter read under the write
+    /// lock and saved with the writes; afterwards, checkpoints the WAL if personal data was erased.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        erasedData = false
+        let result: T
+        do {
+            result = try db.transaction {
+                clock = HLC(rawValue: UInt64(bitPattern: try metaInt("hlc")))
+                seq = try metaInt("seq")
+                tenant = try meta("tenant") ?? tenant
+                let result = try body()
+                try setMeta("hlc", String(Int64(bitPattern: clock.rawValue)))
+                try setMeta("seq", String(seq))
+                try setMeta("tenant", tenant)
+                return result
+            }
+        } catch let error as SQLiteError {
+            throw StoreError.database(error)
+        }
+        if erasedData { try checkpoint() }
+        return result
+    }
+
+    /// Copies the WAL into the database file and truncates it, so erased data leaves no copy.
+    func checkpoint() throws {
+        do { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") } catch let error { throw StoreError.database(error) }
+    }
+
+    /// Merges one change under the write transaction, saving the row and logging conflicts.
+    @discardableResult
+    func apply(_ change: Change, policy: ConflictPolicy, seq fixedSeq: Int64? = nil) throws -> MergeOutcome {
+        let existing = try table.load(change.id)
+        let rowSeq = fixedSeq ?? seq + 1
+        let outcome: MergeOutcome
+        do {
+            outcome = try RecordState.merge(change, into: existing, seq: rowSeq, policy: policy)
+        } catch {
+            throw StoreError.merge(error)
+        }
+        if outcome.changed {
+            try table.save(change.id, outcome.state, seq: rowSeq)
+            if fixedSeq == nil { seq = rowSeq }
+            if outcome.state.tombstone != nil, existing?.tombstone == nil {
+                try eraseConflictValues(of: change.id)
+                erasedData = true
+            }
+        }
+        for conflict in outcome.conflicts { try log(conflict) }
+        return outcome
+    }
+
+    /// The policy for merging others' changes: log what meets a pending local write.
+    var incomingPolicy: ConflictPolicy {
+        let me = replicaID
+        let pushed = (try? metaInt("pushed_seq")) ?? 0
+        return ConflictPolicy(isPending: { $0.stamp.replica == me && $0.seq > pushed }, reportEveryRejected: false)
+    }
+
+    /// A fresh stamp for a local write, from the persisted clock and the wall clock.
+    func nextStamp() -> Stamp {
+        clock = clock.tick(now: environment.now())
+        return Stamp(hlc: clock, replica: replicaID)
+    }
+
+    /// Advances the clock past a stamp received from elsewhere.
+    func receive(_ remote: HLC) {
+        clock = clock.receive(remote, now: environment.now())
+    }
+
+    /// Adopts `incoming` as this replica's tenant if it has none; refuses another tenant.
+    func checkTenant(_ incoming: String) throws {
+        if incoming.isEmpty || incoming == tenant { return }
+        guard tenant.isEmpty else { throw StoreError.tenantMismatch(changeSet: incoming, replica: tenant) }
+        tenant = incoming
+    }
+}
+
+extension ConflictPolicy {
+    /// A replica's own edits: they beat what the replica holds, and nothing of its own is lost.
+    static let local = ConflictPolicy(isPending: { _ in false }, reportEveryRejected: false)
+}

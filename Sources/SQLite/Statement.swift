@@ -1,0 +1,119 @@
+import CSQLite
+
+/// SQLite's `SQLITE_TRANSIENT`, a macro Swift cannot import: asks SQLite to copy bound bytes.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A value bound to, or read from, SQLite.
+public enum SQLValue: Equatable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// A prepared statement: the one owner of a `sqlite3_stmt*`, finalized in `deinit`.
+///
+/// Statements are handed out, cached, by `Database.statement(_:)`; its `run`/`query` helpers
+/// reset them after use. Column reads are valid only between a `step()` that returned true and
+/// the next `step()` or `reset()`.
+public final class Statement {
+    private let handle: OpaquePointer
+    private unowned let database: Database
+    /// The SQL this statement was prepared from (no bound values: they may be personal data).
+    public let sql: String
+
+    init(database: Database, sql: String) throws(SQLiteError) {
+        let db = try database.liveHandle(sql: sql)
+        var prepared: OpaquePointer?
+        let code = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard code == SQLITE_OK, let prepared else { throw database.error(code, sql: sql) }
+        self.handle = prepared
+        self.database = database
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Resets the statement and clears its bindings, so it can run again.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Binds `values` to the parameters `?1…?n`.
+    public func bind(_ values: [SQLValue]) throws(SQLiteError) {
+        for (offset, value) in values.enumerated() {
+            try bind(value, at: Int32(offset + 1))
+        }
+    }
+
+    /// Binds one value to parameter `index` (1-based). Text is copied by SQLite (transient).
+    public func bind(_ value: SQLValue, at index: Int32) throws(SQLiteError) {
+        let code: Int32
+        switch value {
+        case .null:
+            code = sqlite3_bind_null(handle, index)
+        case .integer(let number):
+            code = sqlite3_bind_int64(handle, index, number)
+        case .real(let number):
+            code = sqlite3_bind_double(handle, index, number)
+        case .text(let text):
+            var text = text
+            code = text.withUTF8 { utf8 in
+                utf8.withMemoryRebound(to: CChar.self) { chars in
+                    // An empty buffer may have no address; SQLite would then bind NULL, not "".
+                    guard let base = chars.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, transient) }
+                    return sqlite3_bind_text(handle, index, base, Int32(chars.count), transient)
+                }
+            }
+        case .blob(let bytes):
+            code = bytes.withUnsafeBytes { raw in
+                sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), transient)
+            }
+        }
+        guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+    }
+
+    /// Steps once: true when a row is ready to read, false when the statement is done.
+    public func step() throws(SQLiteError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw database.error(code, sql: sql)
+        }
+    }
+
+    /// Column `index` (0-based) of the current row, as an integer (0 for NULL).
+    public func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    /// Column `index` of the current row, as a double (0 for NULL).
+    public func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
+
+    /// True when column `index` of the current row is NULL.
+    public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+
+    /// Column `index` of the current row as text, or nil for NULL.
+    public func text(_ index: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, index) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// Column `index` of the current row as bytes (text or blob), or nil for NULL.
+    public func bytes(_ index: Int32) -> [UInt8]? {
+        guard let pointer = sqlite3_column_blob(handle, index) else {
+            return isNull(index) ? nil : []
+        }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Calls `body` with column `index`'s bytes in place, without copying (empty for NULL).
+    public func withBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let pointer = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+    }
+}
