@@ -22,6 +22,7 @@ Every person in these files is invented. Phone numbers are invented, all of the 
 
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -397,6 +398,32 @@ URGENCY_NOTE = {
     "normal": ["Quand vous pouvez dans la semaine.", "Dès que possible, sans urgence particulière."],
     "low": ["Pas pressé, dans les quinze jours.", "Rien d'urgent, quand vous aurez un moment."],
 }
+# Requests made on behalf of someone else (~20% of all requests): neutral titles and details.
+OBO_SHARE = 0.30
+OBO_TEXT = {
+    "groceries": [
+        ("Courses pour une personne âgée", "Il faudrait des courses une fois par semaine : pain, lait, fruits et légumes."),
+        ("Courses hebdomadaires pour un proche isolé", "La personne ne sort plus seule ; une liste courte, livrée le même jour chaque semaine."),
+    ],
+    "conversation": [
+        ("Appel régulier pour un proche isolé", "Un appel par semaine lui ferait beaucoup de bien ; plutôt le téléphone que la visio."),
+        ("Quelqu'un pour appeler une personne seule", "La famille habite loin ; un appel régulier, même court, serait précieux."),
+    ],
+    "it-paperwork": [
+        ("Aide administrative pour un proche âgé", "Un courrier de la caisse de retraite attend une réponse en ligne ; il faudrait aider à la remplir."),
+        ("Installer la visio chez un proche", "Il faudrait installer et montrer la visio sur une tablette déjà achetée."),
+    ],
+    "pets": [
+        ("Promenade du chien d'une personne âgée", "Le chien a besoin de deux sorties par jour et la personne ne peut plus marcher longtemps."),
+    ],
+    "other": [
+        ("Accompagnement d'un proche à un rendez-vous médical", "Rendez-vous à l'hôpital la semaine prochaine ; il faudrait accompagner en tram et attendre."),
+        ("Petits travaux chez une personne âgée", "Une ampoule à changer et une barre d'appui à fixer dans la salle de bains."),
+    ],
+    "printing": [
+        ("Impression de documents pour une personne âgée", "Quelques documents à imprimer et à déposer dans sa boîte aux lettres ; pas d'imprimante chez elle."),
+    ],
+}
 SIDES = ["porte gauche", "porte droite", "fond du couloir", "porte face à l'ascenseur"]
 
 # Titles posted with a typo, fixed by a later edit: (category, kind, typo, fixed).
@@ -422,7 +449,6 @@ def person(rng):
 
 def point_on(rng, street, number_hint=None):
     name, postcode, lat, lon, bearing, half, (lo, hi) = street
-    import math
     along = rng.uniform(-half, half)
     across = rng.uniform(-4, 4)
     b = math.radians(bearing)
@@ -473,13 +499,18 @@ def gen_sample():
     buildings = []
     for street, number in shared:
         addr, lat, lon, pc = point_on(rng, by_name[street], number)
-        buildings.append({"address": addr, "lat": lat, "lon": lon, "postcode": pc, "floors": set()})
+        buildings.append({"address": addr, "lat": lat, "lon": lon, "postcode": pc})
+
+    used_addresses = {b["address"] for b in buildings}
 
     def place(rng, building=None):
         if building is None:
-            street = STREETS[rng.randrange(len(STREETS))]
-            addr, lat, lon, pc = point_on(rng, street)
-            return addr, lat, lon, pc, None
+            while True:  # a building of its own: never the address of another record
+                street = STREETS[rng.randrange(len(STREETS))]
+                addr, lat, lon, pc = point_on(rng, street)
+                if addr not in used_addresses:
+                    used_addresses.add(addr)
+                    return addr, lat, lon, pc, None
         floor = rng.randint(1, 6)
         return building["address"], building["lat"], building["lon"], building["postcode"], floor
 
@@ -513,7 +544,7 @@ def gen_sample():
     building_offer_slots = [s for s in building_slots if s[0] == "offer"]
     building_request_slots = [s for s in building_slots if s[0] == "request"]
 
-    def offer_or_request(kind, index, slot, typo):
+    def offer_or_request(kind, slot, typo):
         if slot is not None:
             cat, building = slot[1], slot[2]
         elif typo is not None:
@@ -523,6 +554,11 @@ def gen_sample():
         remote = building is None and rng.random() < REMOTE_SHARE.get(cat, 0.0)
         pool = OFFERS[cat] if kind == "offer" else REQUESTS[cat]
         title, details = rng.choice(pool)
+        obo = None
+        if kind == "request" and typo is None and cat in OBO_TEXT and rng.random() < OBO_SHARE:
+            obo = rng.choice(ON_BEHALF).format(age=rng.randint(68, 96), name=rng.choice(ELDER_NAMES))
+            title, details = rng.choice(OBO_TEXT[cat])
+            details = "Demande faite pour %s. %s" % (obo, details)
         if typo is not None:
             title = typo[2]
             details = next((d for t, d in pool if t == typo[3]), details)
@@ -549,12 +585,9 @@ def gen_sample():
             r = rng.random()
             urgency = "low" if r < 0.25 else ("normal" if r < 0.78 else "high")
             fields["urgency"] = urgency
-            parts = [details]
-            if rng.random() < 0.2:
-                obo = rng.choice(ON_BEHALF).format(age=rng.randint(68, 96), name=rng.choice(ELDER_NAMES))
+            if obo is not None:
                 fields["on_behalf_of"] = obo
-                parts.append("Demande faite pour %s." % obo)
-            parts += [rng.choice(URGENCY_NOTE[urgency]), extra]
+            parts = [details, rng.choice(URGENCY_NOTE[urgency]), extra]
             r = rng.random()
             fields["status"] = ("open" if r < 0.70 else "matched" if r < 0.82 else
                                 "done" if r < 0.92 else "cancelled")
@@ -593,7 +626,6 @@ def gen_sample():
         ("food-distribution", "2026-12-19", "Part-Dieu : cours Lafayette", "Distribution de Noël", "part-dieu"),
     ]
 
-    events = []  # (kind, payload) in creation order
     start = lyon_ms(2026, 11, 2, 9, 0, 0, 0) + rng.randrange(10 * 60_000)
     clock = Clock(rng, origin, start)
     cs = ChangeSet("lyon", origin)
@@ -625,12 +657,12 @@ def gen_sample():
             emit_set(rec, clock.next(30, 540))
             continue
         kind, slot, typo = payload
-        rec = offer_or_request(kind, None, slot, typo)
+        rec = offer_or_request(kind, slot, typo)
         (offers if kind == "offer" else requests).append(rec)
         emit_set(rec, clock.next(30, 540))
         # Two offers are posted twice by mistake, a few minutes apart; they are deleted later.
         if kind == "offer" and slot is None and typo is None and len(duplicates) < N_DUPLICATES \
-                and len(offers) in (40, 120):
+                and len(offers) >= (40, 120)[len(duplicates)]:
             dup = make("offer", rec["team"], rec["fields"], note="duplicate")
             offers.append(dup)
             duplicates.append(dup)
@@ -644,8 +676,8 @@ def gen_sample():
         cands = [o for o in offers if o["fields"]["category"] == r["fields"]["category"]
                  and o["fields"]["status"] == "open" and o["note"] == "" and o["id"] not in used_offers]
         same = [o for o in cands if o["fields"].get("address") and o["fields"].get("address") == r["fields"].get("address")]
-        if same:
-            pairs.insert(0, (r, same[0]))
+        if same and len(pairs) < 3:
+            pairs.append((r, same[0]))
             used_offers.add(same[0]["id"])
     for r in matchable_req:
         if len(pairs) >= 10:
@@ -735,7 +767,7 @@ def gen_sample():
     obo = sum(1 for r in requests if "on_behalf_of" in r["fields"])
     addr_count = {}
     for r in records:
-        a = r["fields"].get("address")
+        a = r["fields"].get("address") if r["note"] != "duplicate" else None
         if a:
             addr_count[a] = addr_count.get(a, 0) + 1
     shared_addrs = sorted(a for a, n in addr_count.items() if n > 1)
@@ -817,6 +849,8 @@ different flat mentioned in `details`) and then the same address text and coordi
 address matching can be tested (`boucle match` lists same-address offers first):
 
 {shared}
+
+(The two offers posted twice also repeat an address; they are deleted at the end.)
 
 Some stamps share their millisecond and differ by their counter (the low 16 bits of the `hlc`).
 
@@ -1084,7 +1118,8 @@ def gen_vectors():
     def rid():
         return new_uuid(rng)
 
-    offer = lambda title: {"category": "groceries", "title": title, "status": "open", "remote": False}
+    def offer(title, category="groceries"):
+        return {"category": category, "title": title, "status": "open", "remote": False}
 
     # 01 ------------------------------------------------------------------
     x = rid()
@@ -1104,11 +1139,11 @@ def gen_vectors():
     tie_a, tie_b = at(120, A), at(120, B)
     vec("equal-hlc-greater-replica-wins", "equal hlc broken by replica id",
         "A and B write the same field with the same hlc: B wins because its replica id is greater (byte order of the lowercase text).",
-        [cs(A, set_obj("offer", x, "guillotiere", c1, offer("Promenade de chien")),
+        [cs(A, set_obj("offer", x, "guillotiere", c1, offer("Promenade de chien", "pets")),
             set_obj("offer", x, "guillotiere", tie_a, {"title": "Promenade de chien le soir"})),
          cs(B, set_obj("offer", x, "guillotiere", tie_b, {"title": "Promenade de chien le matin"}))],
         [record(x, "offer", "guillotiere", {
-            "category": reg("groceries", c1), "remote": reg(False, c1), "status": reg("open", c1),
+            "category": reg("pets", c1), "remote": reg(False, c1), "status": reg("open", c1),
             "title": reg("Promenade de chien le matin", tie_b)})])
 
     # 03 ------------------------------------------------------------------
@@ -1121,13 +1156,13 @@ def gen_vectors():
     vec("same-ms-higher-counter-wins", "counters: same ms, higher counter wins",
         "Same millisecond: counter 2 (replica A) beats counter 1 (replica B) although A < B. "
         "And counter 0xffff of a millisecond loses to counter 0 of the next one.",
-        [cs(A, set_obj("offer", x, "croix-rousse", c1, offer("Soutien scolaire")),
+        [cs(A, set_obj("offer", x, "croix-rousse", c1, offer("Soutien scolaire", "homework")),
             set_obj("offer", x, "croix-rousse", a2, {"status": "closed"}),
             set_obj("offer", x, "croix-rousse", anext, {"title": "Soutien scolaire en maths"})),
          cs(B, set_obj("offer", x, "croix-rousse", b1, {"status": "paused"}),
             set_obj("offer", x, "croix-rousse", bmax, {"title": "Soutien scolaire en français"}))],
         [record(x, "offer", "croix-rousse", {
-            "category": reg("groceries", c1), "remote": reg(False, c1), "status": reg("closed", a2),
+            "category": reg("homework", c1), "remote": reg(False, c1), "status": reg("closed", a2),
             "title": reg("Soutien scolaire en maths", anext)})])
 
     # 04 ------------------------------------------------------------------
@@ -1163,7 +1198,7 @@ def gen_vectors():
     x = rid()
     vec("delete-beats-later-edit", "delete beats a later edit",
         "B deletes an offer; A, not knowing, edits it with a later stamp. The edit is dropped: the tombstone keeps no field.",
-        [cs(A, set_obj("offer", x, "croix-rousse", at(0, A), offer("Impression d'attestations"))),
+        [cs(A, set_obj("offer", x, "croix-rousse", at(0, A), offer("Impression d'attestations", "printing"))),
          cs(B, delete_obj("offer", x, "croix-rousse", at(60, B))),
          cs(A, set_obj("offer", x, "croix-rousse", at(3600, A), {"status": "paused", "title": "Impression de documents"}))],
         [record(x, "offer", "croix-rousse", deleted=at(60, B))])
@@ -1238,10 +1273,10 @@ def gen_vectors():
     c1, c2 = at(0, A), at(60, B)
     vec("team-conflict-smaller-team", "team conflict keeps the lexicographically smaller team",
         "A's changes name team part-dieu, B's name croix-rousse: the record's team is croix-rousse; the fields merge as usual.",
-        [cs(A, set_obj("offer", x, "part-dieu", c1, offer("Montage de meubles"))),
+        [cs(A, set_obj("offer", x, "part-dieu", c1, offer("Montage de meubles", "other"))),
          cs(B, set_obj("offer", x, "croix-rousse", c2, {"status": "closed"}))],
         [record(x, "offer", "croix-rousse", {
-            "category": reg("groceries", c1), "remote": reg(False, c1), "status": reg("closed", c2),
+            "category": reg("other", c1), "remote": reg(False, c1), "status": reg("closed", c2),
             "title": reg("Montage de meubles", c1)})])
 
     # 12 ------------------------------------------------------------------
@@ -1349,7 +1384,7 @@ A **positive** vector:
   "rule": "later hlc wins",
   "description": "…",
   "state": [
-    {{"id":"…","collection":"offer","team":"part-dieu","deleted":null,"fields":{{"title":["Courses","0192…@…"]}}}}
+    {{"id":"…","collection":"offer","team":"part-dieu","deleted":null,"fields":{{"title":["Courses","HLC@REPLICA"]}}}}
   ]
 }}
 ```
@@ -1369,9 +1404,10 @@ contain the substring (compare in lower case), and the replica must be left unch
 ## How the suite runs them
 
 For a positive vector with n files, the suite merges the files into a fresh replica in **every
-one of the n! orders**, and again with every file merged twice (each order followed by the same
-order again); every run must end in exactly `state`. It runs every vector, and the same vectors
-through the store (`BoucleStoreTests`) as through the in-memory merge (`BoucleCoreTests`).
+one of the n! orders**, and with repeats (files merged more than once, for instance each order
+followed by the same order again); every run must end in exactly `state`. The suite runs every
+vector, through the in-memory merge (`BoucleCoreTests`) and through the store
+(`BoucleStoreTests`) alike.
 
 `seed-categories.json` lists the nine default categories with the ids derived from their slugs
 (SPEC section 1), to test the derivation.

@@ -54,7 +54,7 @@ public enum JSONParser {
 /// The parser's state over one input: a cursor into borrowed bytes.
 ///
 /// Invariant: `0 <= pos <= bytes.count`; every read checks `pos < bytes.count` first.
-struct JSONByteParser {
+fileprivate struct JSONByteParser {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var pos = 0

@@ -7,8 +7,8 @@
 ///     hasher.update("c")
 ///     SHA256.hex(hasher.finalize())  // "ba7816bf…f20015ad"
 ///
-/// Invariants: `buffer` holds fewer than 64 pending bytes (`bufferCount < 64`); `byteCount` is the
-/// total number of bytes fed so far. After `finalize()` the value may not be updated or finalized
+/// Invariants: `buffer[0..<bufferCount]` holds the bytes not yet compressed, and
+/// `bufferCount < 64` between calls; `byteCount` is the total number of bytes fed so far. After `finalize()` the value may not be updated or finalized
 /// again (doing so is a bug and traps).
 public struct SHA256: Sendable {
     /// The working hash value H(i) of FIPS 180-4 §6.2.
@@ -16,7 +16,7 @@ public struct SHA256: Sendable {
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
-    /// Bytes received but not yet compressed: always fewer than one 64-byte block.
+    /// Room for one 64-byte block; its first `bufferCount` bytes await compression.
     private var buffer = [UInt8](repeating: 0, count: 64)
     private var bufferCount = 0
     /// Total bytes fed, for the length field of the padding.

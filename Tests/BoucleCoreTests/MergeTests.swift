@@ -1,0 +1,171 @@
+import BoucleCore
+import XCTest
+
+/// One test per rule of Protocol/SPEC.md §3 (the rule is also written atop Merge.swift).
+final class MergeTests: XCTestCase {
+    let id = UUIDString("6f1c2a3b-0000-4000-8000-000000000001")!
+    let replicaA = UUIDString("00000000-0000-4000-8000-00000000000a")!
+    let replicaB = UUIDString("00000000-0000-4000-8000-00000000000b")!
+    let quiet = ConflictPolicy(isPending: { _ in false }, reportEveryRejected: false)
+    let everythingPending = ConflictPolicy(isPending: { _ in true }, reportEveryRejected: false)
+
+    func stamp(_ ms: UInt64, _ replica: UUIDString? = nil) -> Stamp {
+        Stamp(hlc: HLC(milliseconds: ms, counter: 0), replica: replica ?? replicaA)
+    }
+
+    func set(_ fields: [String: FieldValue], at stamp: Stamp, team: String = "nord") -> Change {
+        Change(collection: .offer, id: id, team: team, stamp: stamp, operation: .set(fields))
+    }
+
+    func delete(at stamp: Stamp) -> Change {
+        Change(collection: .offer, id: id, team: "nord", stamp: stamp, operation: .delete)
+    }
+
+    func merged(_ changes: [Change], policy: ConflictPolicy? = nil) throws -> (RecordState?, [Conflict]) {
+        var state: RecordState?
+        var conflicts: [Conflict] = []
+        for (index, change) in changes.enumerated() {
+            let outcome = try RecordState.merge(change, into: state, seq: Int64(index + 1), policy: policy ?? quiet)
+            state = outcome.state
+            conflicts += outcome.conflicts
+        }
+        return (state, conflicts)
+    }
+
+    func canonical(_ state: RecordState?) -> String {
+        state.map { String(decoding: $0.canonicalJSON(id: id), as: UTF8.self) } ?? "nil"
+    }
+
+    func testLaterClockWinsOnOneField() throws {
+        let early = set(["title": .text("early")], at: stamp(1))
+        let late = set(["title": .text("late")], at: stamp(2, replicaB))
+        for order in [[early, late], [late, early]] {
+            XCTAssertEqual(try merged(order).0?.fields["title"]?.value, .text("late"))
+        }
+    }
+
+    func testEqualClocksAreBrokenByReplicaID() throws {
+        let fromA = set(["title": .text("a")], at: stamp(5, replicaA))
+        let fromB = set(["title": .text("b")], at: stamp(5, replicaB))
+        XCTAssertEqual(try merged([fromA, fromB]).0?.fields["title"]?.value, .text("b"))
+        XCTAssertEqual(try merged([fromB, fromA]).0?.fields["title"]?.value, .text("b"))
+    }
+
+    func testConcurrentEditsOfDifferentFieldsBothSurvive() throws {
+        let title = set(["title": .text("t")], at: stamp(3, replicaA))
+        let status = set(["status": .text("paused")], at: stamp(2, replicaB))
+        let (state, _) = try merged([title, status])
+        XCTAssertEqual(state?.fields["title"]?.value, .text("t"))
+        XCTAssertEqual(state?.fields["status"]?.value, .text("paused"))
+        XCTAssertEqual(canonical(state), canonical(try merged([status, title]).0))
+    }
+
+    func testDeleteWinsOverEarlierEdit() throws {
+        let edit = set(["address": .text("1 rue X")], at: stamp(1))
+        let gone = delete(at: stamp(2))
+        for order in [[edit, gone], [gone, edit]] {
+            let (state, _) = try merged(order)
+            XCTAssertEqual(state?.tombstone, stamp(2))
+            XCTAssertEqual(state?.fields, [:])
+        }
+    }
+
+    func testDeleteWinsOverLaterEdit() throws {
+        let gone = delete(at: stamp(2))
+        let later = set(["address": .text("1 rue X")], at: stamp(9, replicaB))
+        for order in [[gone, later], [later, gone]] {
+            let (state, _) = try merged(order)
+            XCTAssertNotNil(state?.tombstone)
+            XCTAssertEqual(state?.fields, [:], "a tombstone keeps no payload")
+        }
+    }
+
+    func testGreaterTombstoneIsKept() throws {
+        let first = delete(at: stamp(2))
+        let second = delete(at: stamp(7, replicaB))
+        XCTAssertEqual(try merged([first, second]).0?.tombstone, stamp(7, replicaB))
+        XCTAssertEqual(try merged([second, first]).0?.tombstone, stamp(7, replicaB))
+    }
+
+    func testNullClearsAFieldButKeepsItsStamp() throws {
+        let (state, _) = try merged([set(["phone": .text("06")], at: stamp(1)), set(["phone": .null], at: stamp(2))])
+        XCTAssertEqual(state?.fields["phone"], FieldRegister(value: .null, stamp: stamp(2), seq: 2))
+    }
+
+    func testMergingTheSameChangeTwiceChangesNothing() throws {
+        let change = set(["title": .text("t")], at: stamp(1))
+        var state = try RecordState.merge(change, into: nil, seq: 1, policy: quiet).state
+        let again = try RecordState.merge(change, into: state, seq: 2, policy: everythingPending)
+        XCTAssertFalse(again.changed)
+        XCTAssertEqual(again.conflicts, [])
+        state = again.state
+        XCTAssertEqual(state.fields["title"]?.seq, 1)
+    }
+
+    func testSmallerTeamIsKeptWhenTwoChangesDisagree() throws {
+        let north = set(["title": .text("a")], at: stamp(1), team: "nord")
+        let south = set(["status": .text("open")], at: stamp(2), team: "est")
+        XCTAssertEqual(try merged([north, south]).0?.team, "est")
+        XCTAssertEqual(try merged([south, north]).0?.team, "est")
+    }
+
+    func testChangeForAnotherCollectionIsRefused() throws {
+        let offer = set(["title": .text("a")], at: stamp(1))
+        let request = Change(collection: .request, id: id, team: "nord", stamp: stamp(2), operation: .set(["title": .text("b")]))
+        XCTAssertThrowsError(try merged([offer, request])) { error in
+            XCTAssertEqual(error as? MergeError, .collectionMismatch(id: id, stored: .offer, incoming: .request))
+        }
+    }
+
+    func testOverwrittenPendingEditIsLogged() throws {
+        let mine = set(["title": .text("mine")], at: stamp(1, replicaA))
+        let theirs = set(["title": .text("theirs")], at: stamp(2, replicaB))
+        let state = try RecordState.merge(mine, into: nil, seq: 1, policy: quiet).state
+        let outcome = try RecordState.merge(theirs, into: state, seq: 2, policy: everythingPending)
+        XCTAssertEqual(outcome.conflicts, [Conflict(kind: .overwritten, recordID: id, collection: .offer, field: "title",
+                                                     loser: stamp(1, replicaA), loserValue: .text("mine"),
+                                                     winner: stamp(2, replicaB), winnerValue: .text("theirs"))])
+    }
+
+    func testIncomingEditLosingToPendingEditIsLogged() throws {
+        let mine = set(["title": .text("mine")], at: stamp(5, replicaA))
+        let theirs = set(["title": .text("theirs")], at: stamp(2, replicaB))
+        let state = try RecordState.merge(mine, into: nil, seq: 1, policy: quiet).state
+        let outcome = try RecordState.merge(theirs, into: state, seq: 2, policy: everythingPending)
+        XCTAssertFalse(outcome.changed)
+        XCTAssertEqual(outcome.conflicts.map(\.kind), [.rejected])
+        XCTAssertEqual(outcome.conflicts.first?.loserValue, .text("theirs"))
+    }
+
+    func testEditOfADeletedRecordIsLoggedWithoutItsValue() throws {
+        let state = try RecordState.merge(delete(at: stamp(3)), into: nil, seq: 1, policy: quiet).state
+        let outcome = try RecordState.merge(set(["phone": .text("0600000000")], at: stamp(4, replicaB)), into: state, seq: 2, policy: quiet)
+        XCTAssertEqual(outcome.conflicts.map(\.kind), [.deleted])
+        XCTAssertNil(outcome.conflicts.first?.loserValue)
+        XCTAssertEqual(outcome.state.fields, [:])
+    }
+
+    func testPendingEditsErasedByADeleteAreLoggedWithoutValues() throws {
+        let state = try RecordState.merge(set(["phone": .text("06"), "title": .text("t")], at: stamp(1)), into: nil, seq: 1, policy: quiet).state
+        let outcome = try RecordState.merge(delete(at: stamp(2, replicaB)), into: state, seq: 2, policy: everythingPending)
+        XCTAssertEqual(outcome.conflicts.map(\.field), ["phone", "title"])
+        XCTAssertTrue(outcome.conflicts.allSatisfy { $0.kind == .deleted && $0.loserValue == nil && $0.winnerValue == nil })
+    }
+
+    func testServerReportsEveryPushedWriteThatLoses() throws {
+        let stored = try RecordState.merge(set(["title": .text("new")], at: stamp(9, replicaB)), into: nil, seq: 1, policy: .server).state
+        let outcome = try RecordState.merge(set(["title": .text("old")], at: stamp(2)), into: stored, seq: 2, policy: .server)
+        XCTAssertEqual(outcome.conflicts.map(\.kind), [.rejected])
+    }
+
+    func testExportGroupsFieldsByStamp() throws {
+        let (state, _) = try merged([
+            set(["title": .text("t"), "status": .text("open")], at: stamp(1)),
+            set(["status": .text("paused")], at: stamp(2, replicaB)),
+        ])
+        let changes = try XCTUnwrap(state).changes(id: id, fieldsSince: 0, includeTombstone: true)
+        XCTAssertEqual(changes.map(\.stamp), [stamp(1), stamp(2, replicaB)])
+        XCTAssertEqual(changes.map(\.operation), [.set(["title": .text("t")]), .set(["status": .text("paused")])])
+        XCTAssertEqual(try XCTUnwrap(state).changes(id: id, fieldsSince: 1, includeTombstone: true).count, 1)
+    }
+}
