@@ -250,13 +250,13 @@ FIRST_NAMES = [
     "Jérôme", "Leïla", "François", "Mathilde", "Sébastien", "Yasmine", "Arnaud", "Élise", "Paul",
     "Bérénice", "Malik", "Hélène", "Dominique", "Gaëlle", "Youssef", "Marion", "Benoît", "Sonia",
 ]
-ELDER_NAMES = ["Odette", "Gisèle", "Marcel", "Raymonde", "Josette", "Lucien", "Simone", "Georges",
-               "Paulette", "Henri", "Yvette", "René", "Monique", "Jacqueline", "Bernard", "Huguette",
-               "Fernand", "Colette", "Armand", "Ginette"]
+ELDER_WOMEN = ["Odette", "Gisèle", "Raymonde", "Josette", "Simone", "Paulette", "Yvette", "Monique",
+               "Jacqueline", "Huguette", "Colette", "Ginette"]
+ELDER_MEN = ["Marcel", "Lucien", "Georges", "Henri", "René", "Bernard", "Fernand", "Armand"]
 ON_BEHALF = [
     "sa mère, {age} ans", "son père, {age} ans", "ma mère, {age} ans", "mon père, {age} ans",
-    "ma voisine {name}, {age} ans", "mon voisin {name}, {age} ans", "ma grand-mère {name}, {age} ans",
-    "mon grand-père {name}, {age} ans", "sa tante {name}, {age} ans", "mon oncle {name}, {age} ans",
+    "ma voisine {woman}, {age} ans", "mon voisin {man}, {age} ans", "ma grand-mère {woman}, {age} ans",
+    "mon grand-père {man}, {age} ans", "sa tante {woman}, {age} ans", "mon oncle {man}, {age} ans",
     "une voisine de palier, {age} ans", "un voisin malvoyant du 2e, {age} ans",
 ]
 
@@ -391,8 +391,11 @@ OFFER_AVAILABILITY = [
     "Quelques heures par semaine, à convenir.", "Le week-end uniquement.", "Tous les jours sauf le jeudi.",
     "En télétravail, je peux me libérer le midi.", "Disponible les lundis et vendredis.",
 ]
-REMOTE_NOTE = ["Par téléphone ou en visio.", "À distance uniquement.", "Par téléphone, à heure fixe.",
-               "En visio, je m'adapte à vos horaires."]
+REMOTE_NOTE = {
+    "offer": ["Par téléphone ou en visio.", "À distance uniquement.", "Par téléphone, à heure fixe.",
+              "En visio, je m'adapte à vos horaires."],
+    "request": ["Par téléphone ou en visio.", "À distance, par téléphone.", "En visio si possible."],
+}
 URGENCY_NOTE = {
     "high": ["C'est urgent, si possible avant la fin de la semaine.", "Urgent : la personne ne peut plus sortir depuis lundi."],
     "normal": ["Quand vous pouvez dans la semaine.", "Dès que possible, sans urgence particulière."],
@@ -556,7 +559,8 @@ def gen_sample():
         title, details = rng.choice(pool)
         obo = None
         if kind == "request" and typo is None and cat in OBO_TEXT and rng.random() < OBO_SHARE:
-            obo = rng.choice(ON_BEHALF).format(age=rng.randint(68, 96), name=rng.choice(ELDER_NAMES))
+            obo = rng.choice(ON_BEHALF).format(age=rng.randint(68, 96), woman=rng.choice(ELDER_WOMEN),
+                                              man=rng.choice(ELDER_MEN))
             title, details = rng.choice(OBO_TEXT[cat])
             details = "Demande faite pour %s. %s" % (obo, details)
         if typo is not None:
@@ -565,7 +569,7 @@ def gen_sample():
         fields = {"category": cat, "remote": remote}
         if remote:
             team = rng.choice(TEAMS)
-            extra = rng.choice(REMOTE_NOTE)
+            extra = rng.choice(REMOTE_NOTE[kind])
         else:
             addr, lat, lon, pc, floor = place(rng, building)
             team = TEAM_OF_POSTCODE[pc]
@@ -946,7 +950,7 @@ MALFORMED = [
     ("bad-hlc.changeset", "hlc", "a change whose `hlc` is `xyz`."),
     ("bad-uuid.changeset", "id", "a change whose `id` is `1234`."),
     ("crlf.changeset", "line ending", "every line ended by `\\r\\n` (the checksum covers those bytes)."),
-    ("bad-utf8.changeset", "utf-8", "a byte 0xff inside a title (the checksum covers the bytes)."),
+    ("bad-utf8.changeset", "utf-8", "a byte 0xff in place of a letter of a title (the checksum covers the bytes)."),
 ]
 
 
@@ -1040,8 +1044,9 @@ def gen_malformed():
     files["crlf.changeset"] = assemble(good_lines(), eol=b"\r\n")
 
     lines = good_lines()
-    i = lines[2].index(b"voisine")
-    lines[2] = lines[2][:i + 3] + b"\xff" + lines[2][i + 4:]   # "voi\xffine"
+    i = lines[2].index('"title":"Courses pour une voisine'.encode()) + len('"title":"Courses pour une voi')
+    assert lines[2][i:i + 1] == b"s"
+    lines[2] = lines[2][:i] + b"\xff" + lines[2][i + 1:]   # title "Courses pour une voi\xffine âgée"
     files["bad-utf8.changeset"] = assemble(lines)
 
     assert [m[0] for m in MALFORMED] == list(files) or set(m[0] for m in MALFORMED) == set(files)

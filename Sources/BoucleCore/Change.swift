@@ -31,6 +31,9 @@ public struct Change: Equatable, Sendable {
         guard FieldKind.isSlug(team) else { return "team must be 1 to 40 of a-z, 0-9 and -" }
         guard case .set(let fields) = operation else { return nil }
         if fields.isEmpty { return "a set change must name at least one field (it is empty)" }
+        if collection == .category, case .text(let slug)? = fields["slug"], FieldKind.isSlug(slug), Categories.id(forSlug: slug) != id {
+            return "a category's id must be derived from its slug (Protocol/SPEC.md §1)"
+        }
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
             if let problem = Schema.problem(collection: collection, field: name, value: value) {
                 return problem

@@ -3,7 +3,9 @@
 //   1. Delete wins: a tombstone erases every field and drops every set, earlier or later.
 //      Of two tombstones, the one whose stamp beats the other is kept.
 //   2. Last writer wins per field: an incoming register replaces the stored one when its stamp
-//      beats it (`Stamp.beats`); fields a change does not name are untouched.
+//      beats it (`Stamp.beats`); fields a change does not name are untouched. Two different
+//      values under one stamp (only a broken or hostile writer makes them) keep the value whose
+//      canonical JSON bytes are greater, so that even then every replica agrees.
 //   3. Team: the lexicographically smaller of two claimed teams is kept.
 //   4. Collection: a change for another collection than the record's is refused.
 //
@@ -120,6 +122,17 @@ public struct MergeOutcome: Equatable, Sendable {
     public var conflicts: [Conflict]
 }
 
+extension FieldValue {
+    /// The order of two values written under the same stamp: byte order of their canonical JSON.
+    func canonicallyAbove(_ other: FieldValue) -> Bool {
+        var mine: [UInt8] = []
+        var theirs: [UInt8] = []
+        appendJSON(to: &mine)
+        other.appendJSON(to: &theirs)
+        return theirs.lexicographicallyPrecedes(mine)
+    }
+}
+
 extension RecordState {
     /// Merges `change` into `existing` (nil when the record is unknown here), by the rules at the
     /// top of this file. Registers the change installs get sequence number `seq`.
@@ -164,7 +177,7 @@ extension RecordState {
                     changed = true
                     continue
                 }
-                if change.stamp.beats(stored.stamp) {
+                if change.stamp.beats(stored.stamp) || (change.stamp == stored.stamp && value.canonicallyAbove(stored.value)) {
                     if stored.value != value, policy.isPending(stored) {
                         conflict(.overwritten, field: name, loser: stored.stamp, loserValue: stored.value,
                                  winner: change.stamp, winnerValue: value)

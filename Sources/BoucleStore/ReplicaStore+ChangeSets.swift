@@ -17,6 +17,11 @@ public struct ImportSummary: Equatable, Sendable {
 public struct ExportSummary: Equatable, Sendable {
     public var changes = 0
     public var records = 0
+
+    public init(changes: Int = 0, records: Int = 0) {
+        self.changes = changes
+        self.records = records
+    }
 }
 
 extension ReplicaStore {

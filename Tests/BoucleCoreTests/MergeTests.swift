@@ -169,3 +169,12 @@ final class MergeTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(state).changes(id: id, fieldsSince: 1, includeTombstone: true).count, 1)
     }
 }
+
+extension MergeTests {
+    func testTwoValuesUnderOneStampKeepTheCanonicallyGreater() throws {
+        let one = set(["title": .text("apple")], at: stamp(4))
+        let other = set(["title": .text("banana")], at: stamp(4))
+        XCTAssertEqual(try merged([one, other]).0?.fields["title"]?.value, .text("banana"))
+        XCTAssertEqual(try merged([other, one]).0?.fields["title"]?.value, .text("banana"))
+    }
+}
