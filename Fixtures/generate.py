@@ -17,7 +17,7 @@ The expected states of the vectors are written out by hand below, reasoned from 
 of Protocol/SPEC.md; nothing here implements the merge.
 
 Every person in these files is invented. Phone numbers are invented, all of the form
-06 00 00 xx xx.
+06 39 98 xx xx.
 """
 
 import hashlib
@@ -440,7 +440,7 @@ TYPOS = [
 
 
 def phone(rng):
-    return "06 00 00 %02d %02d" % (rng.randrange(100), rng.randrange(100))
+    return "06 39 98 %02d %02d" % (rng.randrange(100), rng.randrange(100))
 
 
 def person(rng):
@@ -821,7 +821,7 @@ test listing, matching, CSV and GeoJSON exports on realistic data, and to load a
 
 **Every person in it is invented.** First names are common French first names picked at random;
 the people on whose behalf requests are made ("sa mère, 84 ans") are invented too. Phone numbers
-are invented, all of the form `06 00 00 xx xx`. The streets are real streets of Lyon and the
+are invented, all of the form `06 39 98 xx xx`. The streets are real streets of Lyon and the
 coordinates are on (or within about 50 m of) the named street, but no record describes a real
 household.
 
@@ -884,7 +884,7 @@ def gen_changesets():
         "category": "groceries", "title": "Courses au marché de la Croix-Rousse",
         "details": "Je fais le marché du boulevard le mardi et le samedi ; je peux prendre votre liste.",
         "address": "84 grande rue de la Croix-Rousse, 69004 Lyon", "lat": 45.775671, "lon": 4.831022,
-        "remote": False, "status": "open", "contact_name": "Claire", "phone": "06 00 00 12 34"})
+        "remote": False, "status": "open", "contact_name": "Claire", "phone": "06 39 98 12 34"})
     cs.set("offer", offer2, "croix-rousse", (hlc(t0, 1), laptop), {
         "category": "conversation", "title": "Appel hebdomadaire contre l'isolement",
         "details": "Un appel chaque jeudi après-midi, par téléphone, pour discuter.",
@@ -972,7 +972,7 @@ def gen_malformed():
                 "category": "pets", "title": "Promenade de chien le soir",
                 "details": "Je promène votre chien le soir vers 19 h, une demi-heure.",
                 "address": "41 rue de Marseille, 69007 Lyon", "lat": 45.750412, "lon": 4.839301,
-                "remote": False, "status": "open", "contact_name": "Inès", "phone": "06 00 00 47 21"}),
+                "remote": False, "status": "open", "contact_name": "Inès", "phone": "06 39 98 47 21"}),
             set_obj("request", ids[1], team, st(1), {
                 "category": "groceries", "title": "Courses pour une voisine âgée",
                 "details": "Ma voisine ne sort plus depuis sa chute ; des courses une fois par semaine.",
@@ -1183,9 +1183,9 @@ def gen_vectors():
                                                        "status": "open", "urgency": "normal"})),
          cs(A, set_obj("request", x, "part-dieu", a_title, {"title": "Sortir mon chien le midi"})),
          cs(B, set_obj("request", x, "part-dieu", b_status, {"status": "matched"}),
-            set_obj("request", x, "part-dieu", b_phone, {"phone": "06 00 00 31 07"}))],
+            set_obj("request", x, "part-dieu", b_phone, {"phone": "06 39 98 31 07"}))],
         [record(x, "request", "part-dieu", {
-            "category": reg("pets", c1), "phone": reg("06 00 00 31 07", b_phone),
+            "category": reg("pets", c1), "phone": reg("06 39 98 31 07", b_phone),
             "status": reg("matched", b_status), "title": reg("Sortir mon chien le midi", a_title),
             "urgency": reg("normal", c1)})])
 
@@ -1231,9 +1231,9 @@ def gen_vectors():
         "B sets phone and address to null: both are cleared and keep B's stamp (address was never set). "
         "C's older write of the phone, merged in any order, loses to the null.",
         [cs(A, set_obj("offer", x, "guillotiere", c1, {"category": "printing", "title": "J'imprime vos formulaires",
-                                                       "status": "open", "phone": "06 00 00 55 10"})),
+                                                       "status": "open", "phone": "06 39 98 55 10"})),
          cs(B, set_obj("offer", x, "guillotiere", clear, {"phone": None, "address": None})),
-         cs(C, set_obj("offer", x, "guillotiere", late_old, {"phone": "06 00 00 55 11"}))],
+         cs(C, set_obj("offer", x, "guillotiere", late_old, {"phone": "06 39 98 55 11"}))],
         [record(x, "offer", "guillotiere", {
             "address": reg(None, clear), "category": reg("printing", c1), "phone": reg(None, clear),
             "status": reg("open", c1), "title": reg("J'imprime vos formulaires", c1)})])
@@ -1300,11 +1300,11 @@ def gen_vectors():
         [cs(A, set_obj("offer", x, "part-dieu", g2, {"category": "pets", "details": "Le soir vers 19 h.",
                                                      "lon": 4.8485, "remote": False, "title": "Promenade de chien le soir"}),
             set_obj("offer", x, "part-dieu", g1, {"address": "224 rue Duguesclin, 69003 Lyon", "contact_name": "Yanis",
-                                                  "lat": 45.7627, "phone": "06 00 00 19 84", "status": "open"}))],
+                                                  "lat": 45.7627, "phone": "06 39 98 19 84", "status": "open"}))],
         [record(x, "offer", "part-dieu", {
             "address": reg("224 rue Duguesclin, 69003 Lyon", g1), "category": reg("pets", g2),
             "contact_name": reg("Yanis", g1), "details": reg("Le soir vers 19 h.", g2),
-            "lat": reg(45.7627, g1), "lon": reg(4.8485, g2), "phone": reg("06 00 00 19 84", g1),
+            "lat": reg(45.7627, g1), "lon": reg(4.8485, g2), "phone": reg("06 39 98 19 84", g1),
             "remote": reg(False, g2), "status": reg("open", g1),
             "title": reg("Promenade de chien le soir", g2)})])
 

@@ -33,7 +33,7 @@ enum CLI {
         var environment = ProcessInfo.processInfo.environment
         environment["BOUCLE_REPLICA"] = nil
         environment.merge(extra) { $1 }
-        let command = launcher.isEmpty ? [binary.path] : launcher + [binary.path]
+        let command = launcher + [binary.path] + arguments
         return try runProgram(command, environment: environment, in: folder)
     }
 
