@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "boucle", dependencies: ["BoucleCommands"]),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"]),
         .testTarget(name: "BoucleCoreTests", dependencies: ["BoucleCore"]),
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
         .testTarget(
