@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "BoucleCore"),
         // Layer 1: a tiny command-line argument parser shared by every executable.
         .target(name: "ArgumentParsing"),
+        // Layer 1: HTTP/1.1 framing, pure (bytes in, requests out), for the server and the client.
+        .target(name: "HTTPCodec"),
         // Layer 2: the replica store: the core's rules kept in a SQLite file.
         .target(name: "BoucleStore", dependencies: ["SQLite", "BoucleCore"]),
         // Layer 3: the `boucle` client's commands.
@@ -31,6 +33,7 @@ let package = Package(
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"]),
+        .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"]),
         .testTarget(name: "BoucleCoreTests", dependencies: ["BoucleCore"]),
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
         .testTarget(

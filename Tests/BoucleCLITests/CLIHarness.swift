@@ -46,8 +46,9 @@ enum CLI {
         defer { try? FileManager.default.removeItem(at: captures) }
         let outURL = captures.appendingPathComponent("stdout")
         let errURL = captures.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
+              FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        else { throw HarnessError("cannot create capture files in \(captures.path)") }
         let outHandle = try FileHandle(forWritingTo: outURL)
         defer { try? outHandle.close() }
         let errHandle = try FileHandle(forWritingTo: errURL)
@@ -61,7 +62,12 @@ enum CLI {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = outHandle
         process.standardError = errHandle
+        // Foundation's waitUntilExit() alone polls its run loop every 50 ms; the termination
+        // handler wakes us as soon as the child exits.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
+        exited.wait()
         process.waitUntilExit()
         let out = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
         let err = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)

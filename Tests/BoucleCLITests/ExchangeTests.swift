@@ -83,11 +83,11 @@ final class ExchangeTests: CLITestCase {
     func testConcurrentEditsOfDifferentFieldsBothSurvive() throws {
         let nord = try makeReplica("nord", team: "nord")
         let sud = try makeReplica("sud", team: "sud")
-        let offer = try nord.addOffer("--phone", "06 00 00 12 34")
+        let offer = try nord.addOffer()
         try send(nord, to: sud, as: "first.changeset")
 
-        try nord.ok("set", offer, "status=paused")
-        try sud.ok("set", offer, "phone=06 00 00 56 78", "details=Le samedi matin")
+        try nord.ok("set", offer, "details=Le samedi matin")
+        try sud.ok("set", offer, "phone=06 00 00 56 78", "contact_name=Samira")
         let fromNord = try nord.export(to: path("nord.changeset"))
         let fromSud = try sud.export(to: path("sud.changeset"))
         try nord.importFile(fromSud)
@@ -95,9 +95,10 @@ final class ExchangeTests: CLITestCase {
 
         for replica in [nord, sud] {
             let shown = try JSON.object(try replica.json("show", offer))
-            XCTAssertEqual(shown["status"] as? String, "paused", "on \(replica.name)")
-            XCTAssertEqual(shown["phone"] as? String, "06 00 00 56 78", "on \(replica.name)")
             XCTAssertEqual(shown["details"] as? String, "Le samedi matin", "on \(replica.name)")
+            XCTAssertEqual(shown["phone"] as? String, "06 00 00 56 78", "on \(replica.name)")
+            XCTAssertEqual(shown["contact_name"] as? String, "Samira", "on \(replica.name)")
+            XCTAssertEqual(shown["title"] as? String, "Courses le samedi", "on \(replica.name)")
             XCTAssertEqual(try replica.conflicts().count, 0, "no write lost on \(replica.name)")
         }
         XCTAssertEqual(try nord.digest(), try sud.digest())
