@@ -7,6 +7,7 @@ let package = Package(
     name: "Boucle",
     products: [
         .executable(name: "boucle", targets: ["boucle"]),
+        .executable(name: "boucle-server", targets: ["boucle-server"]),
     ],
     targets: [
         // Layer 0: the system SQLite, seen through a module map.
@@ -26,10 +27,15 @@ let package = Package(
         .target(name: "HTTPCodec"),
         // Layer 2: the replica store: the core's rules kept in a SQLite file.
         .target(name: "BoucleStore", dependencies: ["SQLite", "BoucleCore"]),
+        // Layer 2: POSIX sockets and a small blocking HTTP client, on the pure codec.
+        .target(name: "Networking", dependencies: ["HTTPCodec"]),
+        // Layer 3: the city's server: sockets, routing, authentication, metrics.
+        .target(name: "BoucleServer", dependencies: ["Networking", "HTTPCodec", "BoucleStore", "BoucleCore", "ArgumentParsing"]),
         // Layer 3: the `boucle` client's commands.
-        .target(name: "BoucleCommands", dependencies: ["BoucleStore", "BoucleCore", "ArgumentParsing"]),
+        .target(name: "BoucleCommands", dependencies: ["BoucleStore", "BoucleCore", "ArgumentParsing", "Networking", "HTTPCodec"]),
         // Executables stay thin.
         .executableTarget(name: "boucle", dependencies: ["BoucleCommands"]),
+        .executableTarget(name: "boucle-server", dependencies: ["BoucleServer", "ArgumentParsing", "BoucleStore", "BoucleCore"]),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"]),

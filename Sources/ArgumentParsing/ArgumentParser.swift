@@ -13,7 +13,7 @@ public enum ArgumentParser {
     }
 
     /// Checks `arguments` against `spec`.
-    public static func parse(_ arguments: [String], spec: CommandSpec) throws(UsageError) -> ParsedArguments {
+    public static func parse(_ arguments: [String], spec: CommandSpec, program: String = "boucle") throws(UsageError) -> ParsedArguments {
         var parsed = ParsedArguments()
         var index = 0
         var optionsEnded = false
@@ -35,7 +35,7 @@ public enum ArgumentParser {
                 inlineValue = String(argument[argument.index(after: equals)...])
             }
             guard let option = spec.option(named: name) else {
-                throw UsageError("unknown option \(name) for `\(spec.name)`\(suggestion(for: name, in: spec))")
+                throw UsageError("unknown option \(name) for `\(program) \(spec.name)`\(suggestion(for: name, in: spec))")
             }
             guard let valueName = option.valueName else {
                 if inlineValue != nil { throw UsageError("\(name) takes no value") }
@@ -55,19 +55,19 @@ public enum ArgumentParser {
             }
             parsed.values[name, default: []].append(value)
         }
-        try checkPositionals(parsed.positionals, spec: spec)
+        try checkPositionals(parsed.positionals, spec: spec, program: program)
         return parsed
     }
 
-    private static func checkPositionals(_ given: [String], spec: CommandSpec) throws(UsageError) {
+    private static func checkPositionals(_ given: [String], spec: CommandSpec, program: String) throws(UsageError) {
         let required = spec.positionals.filter { !$0.optional }.count
         let variadic = spec.positionals.last?.variadic ?? false
         if given.count < required {
             let missing = spec.positionals[given.count]
-            throw UsageError("missing \(missing.name): usage: \(usageLine(for: spec))")
+            throw UsageError("missing \(missing.name): usage: \(usageLine(for: spec, program: program))")
         }
         if !variadic, given.count > spec.positionals.count {
-            throw UsageError("unexpected argument \"\(given[spec.positionals.count].prefix(60))\": usage: \(usageLine(for: spec))")
+            throw UsageError("unexpected argument \"\(given[spec.positionals.count].prefix(60))\": usage: \(usageLine(for: spec, program: program))")
         }
     }
 

@@ -3,34 +3,35 @@ import BoucleCore
 import BoucleStore
 import Foundation
 
-/// Writes to the process's standard output and error, unbuffered by Swift.
-enum Output {
-    static func out(_ text: String) { write(text, to: FileHandle.standardOutput) }
-    static func err(_ text: String) { write(text, to: FileHandle.standardError) }
-
-    private static func write(_ text: String, to handle: FileHandle) {
-        // A closed pipe (`boucle list | head`) is not our failure: drop the output.
-        try? handle.write(contentsOf: Data(text.utf8))
-    }
-}
-
-/// What a running command knows: its arguments, the replica's path and how to print.
+/// What a running `boucle` command knows: its arguments, the replica's path and how to print.
 struct Context {
     let arguments: ParsedArguments
+    /// `--replica`, else `$BOUCLE_REPLICA`, else `./boucle.db`.
     let replicaPath: String
+    /// `--json`: print JSON instead of text.
     let json: Bool
-    let environment: BoucleCore.Environment
+    let environment = BoucleCore.Environment.system
 
-    /// Opens the replica named by `--replica`, `$BOUCLE_REPLICA` or `./boucle.db`.
+    init(arguments: ParsedArguments) {
+        self.arguments = arguments
+        let variable = ProcessInfo.processInfo.environment["BOUCLE_REPLICA"].flatMap { $0.isEmpty ? nil : $0 }
+        replicaPath = arguments.value("--replica") ?? variable ?? "boucle.db"
+        json = arguments.flag("--json")
+    }
+
+    /// Opens the replica.
     func openStore() throws -> ReplicaStore {
         try ReplicaStore.open(at: replicaPath, environment: environment)
     }
 
     /// Prints a line (a newline is added).
-    func say(_ text: String) { Output.out(text + "\n") }
+    func say(_ text: String) { StandardStreams.out(text + "\n") }
+
+    /// Prints text as it is.
+    func write(_ text: String) { StandardStreams.out(text) }
 
     /// Prints a JSON value, pretty, with sorted keys.
-    func printJSON(_ value: JSONValue) { Output.out(JSONWriter.string(value, pretty: true) + "\n") }
+    func printJSON(_ value: JSONValue) { StandardStreams.out(JSONWriter.string(value, pretty: true) + "\n") }
 
     /// The value of a required option.
     func required(_ name: String) throws -> String {

@@ -35,7 +35,7 @@ enum ReadCommands {
                 column == "where" ? place(record) : record.state.fields[column]?.value.display ?? ""
             }
         }
-        Output.out(Rendering.table(["id"] + columns, rows))
+        context.write(Rendering.table(["id"] + columns, rows))
     }
 
     private static let listColumns: [RecordCollection: [String]] = [
@@ -81,6 +81,6 @@ enum ReadCommands {
             context.printJSON(.array(categories.map { .object(["slug": .string($0.text("slug") ?? ""), "label": .string($0.text("label") ?? "")]) }))
             return
         }
-        Output.out(Rendering.table(["slug", "label"], categories.map { [$0.text("slug") ?? "", $0.text("label") ?? ""] }))
+        context.write(Rendering.table(["slug", "label"], categories.map { [$0.text("slug") ?? "", $0.text("label") ?? ""] }))
     }
 }

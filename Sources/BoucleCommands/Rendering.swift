@@ -14,14 +14,7 @@ enum Rendering {
     }
 
     /// A UTC wall time from milliseconds since the epoch: `2026-11-29 14:02:11`.
-    static func time(milliseconds: UInt64) -> String {
-        let seconds = Int(milliseconds / 1000)
-        var raw = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&raw, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
+    static func time(milliseconds: UInt64) -> String { WallTime.readable(milliseconds) }
 
     /// A stamp for people: its wall time and the writer's short replica id.
     static func stamp(_ stamp: Stamp) -> String {

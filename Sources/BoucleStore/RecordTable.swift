@@ -42,13 +42,30 @@ struct RecordTable {
         )
     }
 
-    /// Calls `body` with each record whose row sequence is above `since`, in sequence order.
-    func forEach(changedSince since: Int64, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
+    /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
+    /// `check` sees the stored state first and may refuse the change by throwing.
+    func merge(_ change: Change, seq: Int64, policy: ConflictPolicy,
+               check: (RecordState?) throws -> Void = { _ in }) throws -> (outcome: MergeOutcome, newlyDeleted: Bool) {
+        let existing = try load(change.id)
+        try check(existing)
+        let outcome: MergeOutcome
+        do {
+            outcome = try RecordState.merge(change, into: existing, seq: seq, policy: policy)
+        } catch {
+            throw StoreError.merge(error)
+        }
+        if outcome.changed { try save(change.id, outcome.state, seq: seq) }
+        return (outcome, outcome.state.tombstone != nil && existing?.tombstone == nil)
+    }
+
+    /// Calls `body` with each record whose row sequence is above `since`, in sequence order, at
+    /// most `limit` of them.
+    func forEach(changedSince since: Int64, limit: Int = .max, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
         let statement = try db.statement(
-            "SELECT collection, team, deleted, fields, id, seq FROM records WHERE scope = ? AND seq > ? ORDER BY seq"
+            "SELECT collection, team, deleted, fields, id, seq FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
         )
         defer { statement.reset() }
-        try statement.bind([.integer(scope), .integer(since)])
+        try statement.bind([.integer(scope), .integer(since), .integer(Int64(limit))])
         while try statement.step() {
             let id = try RecordTable.id(statement, 4)
             try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(5))

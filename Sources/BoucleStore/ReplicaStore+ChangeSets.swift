@@ -28,7 +28,15 @@ extension ReplicaStore {
     /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
     /// transaction: either every change is merged, or (on any error) none is.
     public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
+        try importChangeSet(nextChunk, before: { false }, after: { _ in })
+    }
+
+    /// The import, with `before` run first and `after` (given what `before` said) run last,
+    /// both inside the import's transaction.
+    func importChangeSet(_ nextChunk: () throws -> [UInt8]?, before: () throws -> Bool,
+                         after: (Bool) throws -> Void) throws -> ImportSummary {
         try write {
+            let context = try before()
             var summary = ImportSummary()
             var decoder = ChangeSetDecoder()
             var newest = HLC.zero
@@ -55,6 +63,7 @@ extension ReplicaStore {
                 throw StoreError.changeSet(error)
             }
             receive(newest)
+            try after(context)
             return summary
         }
     }

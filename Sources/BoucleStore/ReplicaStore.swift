@@ -159,21 +159,12 @@ public final class ReplicaStore {
     /// Merges one change under the write transaction, saving the row and logging conflicts.
     @discardableResult
     func apply(_ change: Change, policy: ConflictPolicy, seq fixedSeq: Int64? = nil) throws -> MergeOutcome {
-        let existing = try table.load(change.id)
         let rowSeq = fixedSeq ?? seq + 1
-        let outcome: MergeOutcome
-        do {
-            outcome = try RecordState.merge(change, into: existing, seq: rowSeq, policy: policy)
-        } catch {
-            throw StoreError.merge(error)
-        }
-        if outcome.changed {
-            try table.save(change.id, outcome.state, seq: rowSeq)
-            if fixedSeq == nil { seq = rowSeq }
-            if outcome.state.tombstone != nil, existing?.tombstone == nil {
-                try eraseConflictValues(of: change.id)
-                erasedData = true
-            }
+        let (outcome, newlyDeleted) = try table.merge(change, seq: rowSeq, policy: policy)
+        if outcome.changed, fixedSeq == nil { seq = rowSeq }
+        if newlyDeleted {
+            try eraseConflictValues(of: change.id)
+            erasedData = true
         }
         for conflict in outcome.conflicts { try log(conflict) }
         return outcome

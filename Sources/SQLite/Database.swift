@@ -126,6 +126,34 @@ public final class Database {
         }
     }
 
+    /// Runs `body` inside a read transaction (`BEGIN DEFERRED`), so that every query in it sees
+    /// one consistent snapshot while writers go on (https://www.sqlite.org/isolation.html).
+    public func transactionForReading<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+
+    /// Copies the whole database into a new file at `path` with SQLite's online backup API: a
+    /// consistent snapshot, taken while other connections go on reading and writing
+    /// (https://www.sqlite.org/backup.html).
+    public func backup(to path: String) throws(SQLiteError) {
+        let source = try liveHandle(sql: nil)
+        let destination = try Database(path: path, create: true)
+        let target = try destination.liveHandle(sql: nil)
+        guard let backup = sqlite3_backup_init(target, "main", source, "main") else {
+            throw destination.error(sqlite3_errcode(target), sql: nil)
+        }
+        var code: Int32
+        repeat {
+            code = sqlite3_backup_step(backup, -1)
+            if code == SQLITE_BUSY || code == SQLITE_LOCKED { sqlite3_sleep(20) }
+        } while code == SQLITE_OK || code == SQLITE_BUSY || code == SQLITE_LOCKED
+        let finish = sqlite3_backup_finish(backup)
+        guard code == SQLITE_DONE, finish == SQLITE_OK else { throw destination.error(finish == SQLITE_OK ? code : finish, sql: nil) }
+        try destination.close()
+    }
+
     /// The number of rows the last INSERT, UPDATE or DELETE changed.
     public var changes: Int {
         handle.map { Int(sqlite3_changes($0)) } ?? 0

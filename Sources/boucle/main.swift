@@ -1,4 +1,4 @@
 import BoucleCommands
 import Foundation
 
-exit(BoucleCLI.run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+exit(BoucleCLI.run(Array(CommandLine.arguments.dropFirst())))

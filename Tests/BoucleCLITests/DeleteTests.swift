@@ -65,6 +65,9 @@ final class DeleteTests: CLITestCase {
         // nord deleted it; sud and est learnt of the delete by import.
         for replica in [nord, sud, est] {
             try assertNoPersonalData(in: replica)
+            // The scan does see plain text: the record that was not deleted is there.
+            let all = try replica.rawBytes().reduce(Data()) { $0 + $1.1 }
+            XCTAssertNotNil(all.range(of: Data("Promenade du chien".utf8)), "on \(replica.name)")
         }
     }
 

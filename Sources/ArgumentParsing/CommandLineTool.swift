@@ -1,0 +1,120 @@
+import Foundation
+
+/// One command of a tool: what it accepts and what it does with the parsed arguments.
+public struct Command: Sendable {
+    public let spec: CommandSpec
+    public let run: @Sendable (ParsedArguments) throws -> Void
+
+    public init(_ spec: CommandSpec, run: @escaping @Sendable (ParsedArguments) throws -> Void) {
+        self.spec = spec
+        self.run = run
+    }
+}
+
+/// A command-line program made of commands (`boucle offer add`, `boucle-server token create`):
+/// finds the command named by the first words, handles `--help` and `--version`, parses the
+/// rest, runs it, and turns every failure into `PROGRAM: error: …` on stderr with exit status
+/// 1 (2 for bad usage).
+///
+/// Invariant: every command also accepts the tool's global options, which may come before the
+/// command's name too.
+public struct CommandLineTool: Sendable {
+    public let program: String
+    public let version: String
+    /// What the tool is, shown at the top of `PROGRAM --help`.
+    public let about: [String]
+    public let globalOptions: [OptionSpec]
+    public let commands: [Command]
+
+    public init(program: String, version: String, about: [String], globalOptions: [OptionSpec], commands: [Command]) {
+        self.program = program
+        self.version = version
+        self.about = about
+        self.globalOptions = globalOptions
+        self.commands = commands.map { command in
+            let spec = command.spec
+            return Command(CommandSpec(spec.name, summary: spec.summary, positionals: spec.positionals,
+                                       options: spec.options + globalOptions, examples: spec.examples), run: command.run)
+        }
+    }
+
+    /// Runs the tool with `arguments` (without the program name); returns the exit status.
+    public func run(_ arguments: [String]) -> Int32 {
+        let (command, rest) = find(arguments)
+        guard let command else {
+            if arguments.isEmpty || ArgumentParser.isHelpRequest(arguments) {
+                StandardStreams.out(overview())
+                return arguments.isEmpty ? 2 : 0
+            }
+            if arguments == ["--version"] {
+                StandardStreams.out("\(program) \(version)\n")
+                return 0
+            }
+            let words = arguments.filter { !$0.hasPrefix("-") }.prefix(2).joined(separator: " ")
+            StandardStreams.err("\(program): error: unknown command \"\(words.prefix(60))\": see `\(program) --help`\n")
+            return 2
+        }
+        if ArgumentParser.isHelpRequest(rest) {
+            StandardStreams.out(ArgumentParser.help(for: command.spec, globalOptions: globalOptions, program: program))
+            return 0
+        }
+        do {
+            try command.run(try ArgumentParser.parse(rest, spec: command.spec, program: program))
+            return 0
+        } catch let error as UsageError {
+            StandardStreams.err("\(program): error: \(error.message)\n")
+            return 2
+        } catch {
+            StandardStreams.err("\(program): error: \(error)\n")
+            return 1
+        }
+    }
+
+    /// The command named by the first one or two words of `arguments` (after any leading global
+    /// options), and the arguments left for it.
+    private func find(_ arguments: [String]) -> (Command?, [String]) {
+        var leading: [String] = []
+        var words = arguments[...]
+        while let first = words.first, first.hasPrefix("--"), first != "--help", first != "--version" {
+            leading.append(first)
+            words = words.dropFirst()
+            if globalOptions.first(where: { $0.name == first })?.valueName != nil, let value = words.first {
+                leading.append(value)
+                words = words.dropFirst()
+            }
+        }
+        for count in [2, 1] where words.count >= count {
+            let name = words.prefix(count).joined(separator: " ")
+            if let command = commands.first(where: { $0.spec.name == name }) {
+                return (command, leading + words.dropFirst(count))
+            }
+        }
+        return (nil, arguments)
+    }
+
+    private func overview() -> String {
+        var lines = ["usage: \(program) COMMAND [options]", ""] + about + ["", "commands:"]
+        let width = commands.map(\.spec.name.count).max() ?? 0
+        for command in commands {
+            lines.append("  \(command.spec.name)\(String(repeating: " ", count: width - command.spec.name.count + 2))\(command.spec.summary)")
+        }
+        lines += ["", "global options:"]
+        for option in globalOptions {
+            let left = option.valueName.map { "\(option.name) \($0)" } ?? option.name
+            lines.append("  \(left)\(String(repeating: " ", count: max(2, 16 - left.count)))\(option.help)")
+        }
+        lines += ["", "`\(program) COMMAND --help` tells more about a command."]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Writes to the process's standard output and error, unbuffered by Swift.
+public enum StandardStreams {
+    public static func out(_ text: String) { write(text, to: FileHandle.standardOutput) }
+    public static func err(_ text: String) { write(text, to: FileHandle.standardError) }
+
+    private static func write(_ text: String, to handle: FileHandle) {
+        // A closed pipe (`boucle list | head`) is not a failure of ours: drop the output.
+        try? handle.write(contentsOf: Data(text.utf8))
+    }
+}

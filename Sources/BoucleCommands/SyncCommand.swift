@@ -1,0 +1,135 @@
+import ArgumentParsing
+import BoucleCore
+import BoucleStore
+import Foundation
+import HTTPCodec
+import Networking
+
+/// `boucle sync`: push what is pending, then pull until caught up (Protocol/SERVER.md).
+///
+/// Each pushed batch and each pulled page is one transaction on both sides, so a sync cut at
+/// any point loses nothing and the next one resumes where it stopped.
+enum SyncCommand {
+    static let batchRecords = 2_000
+
+    static let command = Command(
+        "sync",
+        summary: "Push pending changes to the server and pull everyone else's.",
+        options: [
+            .value("--server", "URL", help: "the server, e.g. http://127.0.0.1:8080 (saved in the replica)"),
+            .value("--token", "TOKEN", help: "the bearer token (saved in the replica)"),
+        ],
+        examples: ["boucle sync", "boucle sync --server http://127.0.0.1:8080 --token boucle_…"]
+    ) { context in
+        let store = try context.openStore()
+        if context.arguments.has("--server") || context.arguments.has("--token") {
+            try store.saveServerSettings(server: context.arguments.value("--server"), token: context.arguments.value("--token"))
+        }
+        let settings = try store.serverSettings()
+        guard let server = settings.server else {
+            throw CLIError("this replica has no server: run `boucle sync --server URL --token TOKEN` once")
+        }
+        guard let token = settings.token else {
+            throw CLIError("this replica has no token: run `boucle sync --token TOKEN` with the token the city gave your team")
+        }
+        let pendingBefore = try store.status().pendingRecords
+        let progress = Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1)
+        var summary = (sent: 0, received: 0, conflicts: 0)
+        do {
+            let client = try HTTPClient(url: server)
+            defer { client.close() }
+            while true {
+                let batch = try store.pendingBatch(maxRecords: batchRecords)
+                if batch.changes == 0 && !batch.more { break }
+                let answer = try call(client, HTTPRequest(method: "POST", target: "/v1/changes", headers: headers(token), body: batch.changeSet))
+                let lost = try PushAnswer.lost(answer.body)
+                try store.markPushed(upTo: batch.lastSeq, lost: lost)
+                summary.sent += batch.changes
+                summary.conflicts += lost.count
+                progress.show("pushed \(summary.sent) changes")
+                if !batch.more { break }
+            }
+            while true {
+                let cursor = try store.pullCursor()
+                let answer = try call(client, HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)",
+                                                          headers: headers(token), body: []))
+                guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
+                    throw CLIError("the server's answer has no Boucle-Next cursor: is \(server) a boucle-server?")
+                }
+                let more = answer.headers["Boucle-More"] == "true"
+                let imported = try store.applyPulledPage(answer.body, next: next, more: more)
+                summary.received += imported.recordsChanged
+                summary.conflicts += imported.conflicts.count
+                progress.show("pulled \(summary.received) changes")
+                if !more { break }
+            }
+            try store.markSynced()
+        } catch {
+            progress.clear()
+            let pending = (try? store.status().pendingRecords) ?? pendingBefore
+            throw CLIError("sync failed: \(error). Nothing is lost: \(pending) changed records are still pending here; run `boucle sync` again when the problem is fixed")
+        }
+        progress.clear()
+        if context.json {
+            context.printJSON(.object(["sent": .number(Double(summary.sent)), "received": .number(Double(summary.received)),
+                                       "conflicts": .number(Double(summary.conflicts))]))
+        } else {
+            var line = "synced with \(server): sent \(summary.sent) changes, received \(summary.received)"
+            line += summary.conflicts == 0 ? ", no conflicts" : ", \(summary.conflicts) conflicts (see `boucle conflicts`)"
+            context.say(line)
+        }
+    }
+
+    private static func headers(_ token: String) -> HTTPHeaders {
+        HTTPHeaders([("Authorization", "Bearer \(token)"), ("Content-Type", "application/x-ndjson")])
+    }
+
+    /// Sends a request and turns an error answer into a message that says what to do.
+    private static func call(_ client: HTTPClient, _ request: HTTPRequest) throws -> HTTPResponse {
+        let response = try client.send(request)
+        guard response.status != 200 else { return response }
+        let message = (try? JSONParser.parse(response.body))?["error"]?["message"]?.stringValue ?? "HTTP \(response.status)"
+        switch response.status {
+        case 401: throw CLIError("the server refused the token (\(message)): ask the city for a new token")
+        case 403: throw CLIError("the server refused this change: \(message)")
+        default: throw CLIError("the server answered \(response.status): \(message)")
+        }
+    }
+}
+
+/// Reads the list of pushed writes that lost from a push answer (Protocol/SERVER.md).
+enum PushAnswer {
+    static func lost(_ body: [UInt8]) throws -> [Conflict] {
+        guard let answer = try? JSONParser.parse(body), let entries = answer["lost"]?.arrayValue else {
+            throw CLIError("the server's push answer is not the JSON of Protocol/SERVER.md")
+        }
+        return try entries.map { entry in
+            func stamp(_ side: String) -> Stamp? {
+                guard let hlc = entry[side]?["hlc"]?.stringValue.flatMap({ HLC(hex: $0) }),
+                      let replica = entry[side]?["replica"]?.stringValue.flatMap({ UUIDString($0) }) else { return nil }
+                return Stamp(hlc: hlc, replica: replica)
+            }
+            guard let kind = entry["kind"]?.stringValue.flatMap(Conflict.Kind.init(rawValue:)),
+                  let id = entry["id"]?.stringValue.flatMap({ UUIDString($0) }),
+                  let collection = entry["collection"]?.stringValue.flatMap(RecordCollection.init(rawValue:)),
+                  let field = entry["field"]?.stringValue, let loser = stamp("lost"), let winner = stamp("kept")
+            else { throw CLIError("the server's push answer lists a lost write this boucle cannot read") }
+            return Conflict(kind: kind, recordID: id, collection: collection, field: field,
+                            loser: loser, loserValue: entry["lost"]?["value"].flatMap(FieldValue.init(json:)),
+                            winner: winner, winnerValue: entry["kept"]?["value"].flatMap(FieldValue.init(json:)))
+        }
+    }
+}
+
+/// A one-line progress display on a terminal's stderr, rewritten in place.
+struct Progress {
+    let enabled: Bool
+
+    func show(_ text: String) {
+        if enabled { StandardStreams.err("\r\u{1b}[K" + text) }
+    }
+
+    func clear() {
+        if enabled { StandardStreams.err("\r\u{1b}[K") }
+    }
+}

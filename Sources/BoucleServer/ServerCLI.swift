@@ -1,0 +1,175 @@
+import ArgumentParsing
+import BoucleCore
+import BoucleStore
+import Dispatch
+import Foundation
+import Networking
+
+/// The `boucle-server` command line: serving, tenants and tokens, imports and backups.
+public enum ServerCLI {
+    public static let version = "0.1.0"
+
+    static let globalOptions: [OptionSpec] = [
+        .value("--db", "PATH", help: "the server database (default: ./boucle-server.db)"),
+    ]
+
+    public static let tool = CommandLineTool(
+        program: "boucle-server", version: version,
+        about: [
+            "The city's Boucle server: every association's and volunteer's replica meets here.",
+            "HTTP/1.1 on loopback by default; put a reverse proxy in front for TLS (see README).",
+        ],
+        globalOptions: globalOptions,
+        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup]
+    )
+
+    /// Runs `boucle-server` with `arguments` (without the program name); returns the exit status.
+    public static func run(_ arguments: [String]) -> Int32 { tool.run(arguments) }
+
+    static func databasePath(_ arguments: ParsedArguments) -> String {
+        arguments.value("--db") ?? "boucle-server.db"
+    }
+
+    static func openStore(_ arguments: ParsedArguments) throws -> ServerStore {
+        try ServerStore(path: databasePath(arguments))
+    }
+
+    static let serve = Command(CommandSpec(
+        "serve", summary: "Serve the sync protocol over HTTP/1.1 until SIGTERM or SIGINT.",
+        options: [
+            .value("--listen", "HOST:PORT", help: "where to listen (default: 127.0.0.1:8080; port 0 picks a free one)"),
+            .value("--max-connections", "N", help: "connections served at once (default: 512)"),
+            .value("--max-body", "BYTES", help: "the largest request body (default: 16777216)"),
+        ],
+        examples: ["boucle-server serve --db /var/lib/boucle/boucle-server.db --listen 127.0.0.1:8080"]
+    )) { arguments in
+        let text = arguments.value("--listen") ?? "127.0.0.1:8080"
+        guard let address = SocketAddress(text) else { throw UsageError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080") }
+        var limits = ServerLimits()
+        if let value = arguments.value("--max-connections") {
+            guard let number = Int(value), number > 0 else { throw UsageError("--max-connections takes a number above 0") }
+            limits.maxConnections = number
+        }
+        if let value = arguments.value("--max-body") {
+            guard let number = Int(value), number > 0 else { throw UsageError("--max-body takes a number of bytes above 0") }
+            limits.http.maxBodyBytes = number
+        }
+        let path = databasePath(arguments)
+        _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
+        let service = BoucleService(databasePath: path)
+        let box = ServerBox()
+        let server = try HTTPServer(
+            listen: address, limits: limits,
+            makeHandler: { service.makeHandler(openConnections: { box.server?.openConnections ?? 0 }) },
+            record: { entry in
+                service.metrics.request(status: entry.status)
+                RequestLog.write(entry)
+            }
+        )
+        box.server = server
+        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                StandardStreams.err("boucle-server: stopping: finishing requests in flight\n")
+                server.stop()
+            }
+            source.resume()
+            return source
+        }
+        StandardStreams.out("boucle-server \(version) listening on \(server.boundAddress) (database \(path))\n")
+        server.run()
+        signals.forEach { $0.cancel() }
+        StandardStreams.err("boucle-server: stopped\n")
+    }
+
+    static let tenantCreate = Command(CommandSpec(
+        "tenant create", summary: "Create a tenant: a city or a grouping of towns.",
+        positionals: [PositionalSpec("NAME", help: "a slug, e.g. lyon")]
+    )) { arguments in
+        try openStore(arguments).createTenant(arguments.positionals[0])
+        StandardStreams.out("created tenant \(arguments.positionals[0])\n")
+    }
+
+    static let tokenCreate = Command(CommandSpec(
+        "token create", summary: "Create a bearer token and print it once (only its hash is kept).",
+        options: [
+            .value("--tenant", "T", help: "the tenant the token works in"),
+            .value("--team", "TEAM", help: "the team whose records it writes"),
+            .value("--role", "ROLE", help: "field (writes its team's records), coordinator (also deletes them) or admin (anything in the tenant)"),
+        ],
+        examples: ["boucle-server token create --tenant lyon --team maraude-nord --role field"]
+    )) { arguments in
+        func required(_ name: String) throws -> String {
+            guard let value = arguments.value(name) else { throw UsageError("\(name) is required: see `boucle-server token create --help`") }
+            return value
+        }
+        guard let role = Role(rawValue: try required("--role")) else { throw UsageError("--role is field, coordinator or admin") }
+        let token = try openStore(arguments).createToken(tenant: try required("--tenant"), team: try required("--team"), role: role)
+        StandardStreams.out(token + "\n")
+    }
+
+    static let tokenList = Command(CommandSpec(
+        "token list", summary: "List tokens (never their secrets).",
+        options: [.value("--tenant", "T", help: "only this tenant's tokens")]
+    )) { arguments in
+        let tokens = try openStore(arguments).tokens(tenant: arguments.value("--tenant"))
+        let lines = tokens.map { token in
+            "\(token.id)  tenant \(token.tenant)  team \(token.team)  \(token.role.rawValue)  created \(WallTime.iso8601(token.createdAt))"
+                + (token.revokedAt.map { "  revoked \(WallTime.iso8601($0))" } ?? "")
+        }
+        StandardStreams.out(tokens.isEmpty ? "no tokens\n" : lines.joined(separator: "\n") + "\n")
+    }
+
+    static let tokenRevoke = Command(CommandSpec(
+        "token revoke", summary: "Revoke a token: it is refused from the next request on.",
+        positionals: [PositionalSpec("ID", help: "the token's id, as `token list` shows it")]
+    )) { arguments in
+        let id = arguments.positionals[0]
+        guard try openStore(arguments).revokeToken(id) else { throw CommandFailure("no live token \(id.prefix(20)) (see `boucle-server token list`)") }
+        StandardStreams.out("revoked token \(id)\n")
+    }
+
+    static let importFile = Command(CommandSpec(
+        "import", summary: "Merge a change-set file carried in from the field into a tenant.",
+        positionals: [PositionalSpec("FILE", help: "a change-set file written by `boucle export`")],
+        options: [.value("--tenant", "T", help: "the tenant to merge into")]
+    )) { arguments in
+        guard let tenant = arguments.value("--tenant") else { throw UsageError("--tenant is required") }
+        let path = arguments.positionals[0]
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
+        let result = try openStore(arguments).importChangeSet([UInt8](bytes), tenant: tenant)
+        StandardStreams.out("imported \(result.changes) changes into \(tenant): \(result.applied) applied, \(result.lost.count) lost to newer writes\n")
+    }
+
+    static let backup = Command(CommandSpec(
+        "backup", summary: "Copy the database, consistently, while the server runs.",
+        positionals: [PositionalSpec("FILE", help: "the backup file to write (must not exist)")]
+    )) { arguments in
+        let path = arguments.positionals[0]
+        guard !FileManager.default.fileExists(atPath: path) else { throw CommandFailure("\(path) exists already: choose a new file") }
+        try openStore(arguments).backup(to: path)
+        StandardStreams.out("backed up \(databasePath(arguments)) to \(path)\n")
+    }
+}
+
+/// Holds the server for closures made before it exists.
+final class ServerBox: @unchecked Sendable {
+    var server: HTTPServer?
+}
+
+/// A failure reported as `boucle-server: error: …`, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// One line per request on stderr: time, method, path, status, duration, tenant. Never a token,
+/// a query string or a body.
+enum RequestLog {
+    static func write(_ entry: RequestRecord) {
+        let milliseconds = String(format: "%.1f", entry.seconds * 1000)
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        StandardStreams.err("\(WallTime.iso8601(now)) \(entry.method) \(entry.path) \(entry.status) \(milliseconds)ms tenant=\(entry.tenant ?? "-")\n")
+    }
+}

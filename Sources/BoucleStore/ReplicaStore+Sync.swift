@@ -1,0 +1,95 @@
+import BoucleCore
+
+/// A batch of pending changes, ready to push.
+public struct PendingBatch: Equatable, Sendable {
+    /// A complete change-set.
+    public var changeSet: [UInt8]
+    public var changes: Int
+    /// The row sequence of the last record in the batch: the push cursor once it is accepted.
+    public var lastSeq: Int64
+    /// True when more pending records follow this batch.
+    public var more: Bool
+}
+
+/// Where a pull resumes: the cursor the pull started from and the last row received.
+public struct PullCursor: Equatable, Sendable {
+    public var since: Int64
+    public var after: Int64
+}
+
+extension ReplicaStore {
+    /// The server URL and token saved in the replica.
+    public func serverSettings() throws -> (server: String?, token: String?) {
+        (try meta("server"), try meta("token"))
+    }
+
+    /// Saves the server URL and token (`boucle sync --server … --token …`).
+    public func saveServerSettings(server: String?, token: String?) throws {
+        try write {
+            if let server { try setMeta("server", server) }
+            if let token { try setMeta("token", token) }
+        }
+    }
+
+    /// The next batch of records changed here and not yet pushed, at most `maxRecords` of them.
+    public func pendingBatch(maxRecords: Int) throws -> PendingBatch {
+        let pushed = try metaInt("pushed_seq")
+        var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: tenant, origin: replicaID))
+        var lastSeq = pushed
+        var records = 0
+        try db.transactionForReading {
+            try table.forEach(changedSince: pushed, limit: maxRecords) { id, state, seq in
+                for change in state.changes(id: id, fieldsSince: pushed, includeTombstone: true) { encoder.append(change) }
+                lastSeq = seq
+                records += 1
+            }
+        }
+        let changes = encoder.count
+        encoder.finish()
+        return PendingBatch(changeSet: encoder.takeBytes(), changes: changes, lastSeq: lastSeq, more: records == maxRecords)
+    }
+
+    /// Records that the server accepted a batch: moves the push cursor and logs the pushed
+    /// writes that lost there (`beaten`, or `deleted` for edits of deleted records).
+    public func markPushed(upTo seq: Int64, lost: [Conflict]) throws {
+        try write {
+            if seq > (try metaInt("pushed_seq")) { try setMeta("pushed_seq", String(seq)) }
+            for conflict in lost {
+                let kind: Conflict.Kind = conflict.kind == .deleted ? .deleted : .beaten
+                try log(Conflict(kind: kind, recordID: conflict.recordID, collection: conflict.collection, field: conflict.field,
+                                 loser: conflict.loser, loserValue: kind == .deleted ? nil : conflict.loserValue,
+                                 winner: conflict.winner, winnerValue: kind == .deleted ? nil : conflict.winnerValue))
+            }
+        }
+    }
+
+    /// Where the next pull starts.
+    public func pullCursor() throws -> PullCursor {
+        PullCursor(since: try metaInt("pull_since"), after: try metaInt("pull_after"))
+    }
+
+    /// Merges one pulled page in one transaction and moves the pull cursor past it. When the
+    /// page is the last one, the cursor becomes `next` for both `since` and `after`. Pulled
+    /// changes are not pending: if nothing was pending before, nothing is after.
+    public func applyPulledPage(_ changeSet: [UInt8], next: Int64, more: Bool) throws -> ImportSummary {
+        var sent = false
+        return try importChangeSet(
+            { () -> [UInt8]? in
+                defer { sent = true }
+                return sent ? nil : changeSet
+            },
+            before: { [self] in try metaInt("pushed_seq") == seq },
+            after: { [self] nothingWasPending in
+                if nothingWasPending { try setMeta("pushed_seq", String(seq)) }
+                let since = try metaInt("pull_since")
+                try setMeta("pull_after", String(max(next, since)))
+                if !more { try setMeta("pull_since", String(max(next, since))) }
+            }
+        )
+    }
+
+    /// Records a successful sync's time.
+    public func markSynced() throws {
+        try write { try setMeta("last_sync", String(environment.now())) }
+    }
+}

@@ -1,0 +1,181 @@
+import BoucleCore
+import Foundation
+import SQLite
+
+/// What a bearer token may do within its tenant.
+public enum Role: String, Sendable, CaseIterable {
+    /// Writes its team's records; cannot delete.
+    case field
+    /// Writes and deletes its team's records.
+    case coordinator
+    /// Writes and deletes any record of its tenant.
+    case admin
+}
+
+/// Who is calling: the tenant, team and role a valid token stands for.
+public struct Principal: Equatable, Sendable {
+    public let tokenID: String
+    public let tenant: String
+    public let tenantScope: Int64
+    public let team: String
+    public let role: Role
+}
+
+/// A token as `token list` shows it: never the secret, which is stored only hashed.
+public struct TokenInfo: Equatable, Sendable {
+    public let id: String
+    public let tenant: String
+    public let team: String
+    public let role: Role
+    public let createdAt: UInt64
+    public let revokedAt: UInt64?
+}
+
+/// The city's database: tenants, tokens, and each tenant's records merged from every replica.
+///
+/// Invariants: every record belongs to exactly one tenant (its row's scope is the tenant's id);
+/// a token's secret is never stored, only its SHA-256; every push is one transaction. One
+/// `ServerStore` is one SQLite connection: give each thread its own.
+public final class ServerStore {
+    let db: Database
+    let environment: Environment
+    /// The server's identity, written as the origin of the change-sets it serves.
+    public let serverID: UUIDString
+    /// Set by a write that erased personal data, so the WAL is checkpointed after it.
+    var erasedData = false
+
+    static let formatMarker = "boucle-server-1"
+
+    /// Opens (creating when missing) the server database at `path`.
+    public init(path: String, environment: Environment = .system) throws {
+        do {
+            let db = try Database(path: path, create: true, busyTimeoutMilliseconds: 30_000)
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
+            let existing = try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name = 'server_meta'") { $0.int64(0) } ?? 0
+            if existing == 0 {
+                try db.transaction {
+                    try db.execute(ServerStore.schema)
+                    try db.run("INSERT OR IGNORE INTO server_meta(key, value) VALUES ('format', ?), ('server_id', ?), ('seq', '0')",
+                               [.text(ServerStore.formatMarker), .text(environment.newID().rawValue)])
+                }
+            }
+            let meta = try Dictionary(db.query("SELECT key, value FROM server_meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
+                                      uniquingKeysWith: { $1 })
+            guard meta["format"] == ServerStore.formatMarker, let id = meta["server_id"].flatMap({ UUIDString($0) }) else {
+                throw StoreError.invalid("\(path) is not a boucle-server database")
+            }
+            self.db = db
+            self.environment = environment
+            self.serverID = id
+        } catch let error as SQLiteError {
+            if error.isCorruptOrNotADatabase { throw StoreError.invalid("\(path) is not a boucle-server database") }
+            throw StoreError.database(error)
+        }
+    }
+
+    private static let schema = RecordTable.schema + """
+        CREATE TABLE IF NOT EXISTS server_meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS tenants(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS tokens(
+            id TEXT PRIMARY KEY,
+            tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+            team TEXT NOT NULL,
+            role TEXT NOT NULL,
+            secret_sha256 TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        """
+
+    public func close() throws { try db.close() }
+
+    // MARK: Tenants and tokens
+
+    /// Creates a tenant; its name is a slug, unique on the server.
+    public func createTenant(_ name: String) throws {
+        guard FieldKind.isSlug(name) else { throw StoreError.invalid("a tenant name is 1 to 40 of a-z, 0-9 and - (e.g. lyon)") }
+        try db.transaction {
+            if try tenantScope(name) != nil { throw StoreError.invalid("tenant \"\(name)\" exists already") }
+            try db.run("INSERT INTO tenants(name, created_at) VALUES (?, ?)", [.text(name), .integer(Int64(clamping: environment.now()))])
+        }
+    }
+
+    /// The scope (row id) of a tenant, or nil when there is none of that name.
+    public func tenantScope(_ name: String) throws -> Int64? {
+        try db.queryFirst("SELECT id FROM tenants WHERE name = ?", [.text(name)]) { $0.int64(0) }
+    }
+
+    /// The names of every tenant.
+    public func tenants() throws -> [String] {
+        try db.query("SELECT name FROM tenants ORDER BY name") { $0.text(0) ?? "" }
+    }
+
+    /// Creates a token and returns it: `boucle_<id>_<secret>`, 256 random bits of secret. Only
+    /// the secret's SHA-256 is stored: the token cannot be shown again.
+    public func createToken(tenant: String, team: String, role: Role) throws -> String {
+        guard FieldKind.isSlug(team) else { throw StoreError.invalid("a team name is 1 to 40 of a-z, 0-9 and -") }
+        guard let scope = try tenantScope(tenant) else { throw StoreError.invalid("no tenant \"\(tenant)\": create it with `boucle-server tenant create \(tenant)`") }
+        var generator = SystemRandomNumberGenerator()
+        let id = SHA256.hex((0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let secret = SHA256.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        try db.run(
+            "INSERT INTO tokens(id, tenant_id, team, role, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [.text(id), .integer(scope), .text(team), .text(role.rawValue), .text(SHA256.hex(SHA256.hash(secret))),
+             .integer(Int64(clamping: environment.now()))]
+        )
+        return "boucle_\(id)_\(secret)"
+    }
+
+    /// Every token, or a tenant's, without secrets.
+    public func tokens(tenant: String? = nil) throws -> [TokenInfo] {
+        try db.query(
+            """
+            SELECT tokens.id, tenants.name, team, role, tokens.created_at, revoked_at FROM tokens
+            JOIN tenants ON tenants.id = tenant_id WHERE ? IS NULL OR tenants.name = ? ORDER BY tenants.name, tokens.created_at
+            """,
+            [tenant.map { .text($0) } ?? .null, tenant.map { .text($0) } ?? .null]
+        ) { row in
+            TokenInfo(id: row.text(0) ?? "", tenant: row.text(1) ?? "", team: row.text(2) ?? "",
+                      role: Role(rawValue: row.text(3) ?? "") ?? .field, createdAt: UInt64(max(0, row.int64(4))),
+                      revokedAt: row.isNull(5) ? nil : UInt64(max(0, row.int64(5))))
+        }
+    }
+
+    /// Revokes a token by its id (the part after `boucle_`); true when it was live.
+    public func revokeToken(_ id: String) throws -> Bool {
+        try db.run("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                   [.integer(Int64(clamping: environment.now())), .text(id)])
+        return db.changes == 1
+    }
+
+    /// The principal a bearer token stands for, or nil when it is unknown, malformed or revoked.
+    /// The secret's hash is compared in constant time.
+    public func authenticate(_ token: String) throws -> Principal? {
+        let parts = token.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "boucle", parts[1].utf8.count == 8, parts[2].utf8.count == 64 else { return nil }
+        guard let row = try db.queryFirst(
+            """
+            SELECT tokens.id, tenants.name, tenants.id, team, role, secret_sha256 FROM tokens
+            JOIN tenants ON tenants.id = tenant_id WHERE tokens.id = ? AND revoked_at IS NULL
+            """,
+            [.text(String(parts[1]))],
+            row: { row in
+                (Principal(tokenID: row.text(0) ?? "", tenant: row.text(1) ?? "", tenantScope: row.int64(2), team: row.text(3) ?? "",
+                           role: Role(rawValue: row.text(4) ?? "") ?? .field), row.text(5) ?? "")
+            }
+        ) else { return nil }
+        let presented = Array(SHA256.hex(SHA256.hash(String(parts[2]))).utf8)
+        let stored = Array(row.1.utf8)
+        guard presented.count == stored.count else { return nil }
+        var difference: UInt8 = 0
+        for index in presented.indices { difference |= presented[index] ^ stored[index] }
+        return difference == 0 ? row.0 : nil
+    }
+}
+
+extension ServerStore {
+    /// Writes a consistent copy of the whole database to `path`, while the server runs.
+    public func backup(to path: String) throws {
+        do { try db.backup(to: path) } catch { throw StoreError.io("backup to \(path) failed: \(error.message)") }
+    }
+}

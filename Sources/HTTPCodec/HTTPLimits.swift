@@ -1,0 +1,22 @@
+/// How much a parser accepts from its peer before refusing: the bounds on the memory one
+/// connection can make the process hold.
+///
+/// Invariants: a parser never buffers more than `maxHeaderBytes` of an unfinished head (plus
+/// whatever the last `append` brought), and refuses a declared body over `maxBodyBytes` before
+/// reading any of it. A negative limit refuses everything it bounds.
+public struct HTTPLimits: Sendable, Equatable {
+    /// The start line and header fields together, line endings and the final empty line included,
+    /// plus any empty lines before the start line.
+    public var maxHeaderBytes: Int
+    /// The number of header field lines (a name given twice counts twice).
+    public var maxHeaderCount: Int
+    /// The largest body, as declared by `Content-Length` (or, for a response delimited by the
+    /// connection's close, as received).
+    public var maxBodyBytes: Int
+
+    public init(maxHeaderBytes: Int = 16 * 1024, maxHeaderCount: Int = 100, maxBodyBytes: Int = 16 * 1024 * 1024) {
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaderCount = maxHeaderCount
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

@@ -1,0 +1,4 @@
+import BoucleServer
+import Foundation
+
+exit(ServerCLI.run(Array(CommandLine.arguments.dropFirst())))
