@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
         .testTarget(
             name: "BoucleCLITests",
-            dependencies: ["BoucleCore", "BoucleStore", "boucle"]
+            dependencies: ["BoucleCore", "BoucleStore", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"]
         ),
     ]
 )

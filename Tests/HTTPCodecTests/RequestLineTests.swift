@@ -1,0 +1,96 @@
+import HTTPCodec
+import XCTest
+
+/// RFC 9112 §3: `request-line = method SP request-target SP HTTP-version`.
+final class RequestLineTests: XCTestCase {
+    func testRequestLineWithOriginFormTargetIsParsed() throws {
+        let request = try XCTUnwrap(parseRequest("GET /offers?tag=food HTTP/1.1\r\nHost: boucle\r\n\r\n"))
+        XCTAssertEqual(request.method, "GET")
+        XCTAssertEqual(request.target, "/offers?tag=food")
+        XCTAssertEqual(request.path, "/offers")
+        XCTAssertEqual(request.query, ["tag": "food"])
+        XCTAssertEqual(request.minorVersion, 1)
+        XCTAssertEqual(request.headers, ["Host": "boucle"])
+        XCTAssertEqual(request.body, [])
+    }
+
+    func testHTTP10IsAccepted() throws {
+        XCTAssertEqual(try XCTUnwrap(parseRequest("GET / HTTP/1.0\r\n\r\n")).minorVersion, 0)
+    }
+
+    func testAnyTokenIsAMethod() throws {
+        XCTAssertEqual(try XCTUnwrap(parseRequest("PROPFIND / HTTP/1.1\r\n\r\n")).method, "PROPFIND")
+        XCTAssertEqual(try XCTUnwrap(parseRequest("x-Custom.1~ / HTTP/1.1\r\n\r\n")).method, "x-Custom.1~")
+    }
+
+    func testMethodWithNonTokenCharacterIsInvalidMethod() {
+        assertRequestError("G(T / HTTP/1.1\r\n\r\n", .invalidMethod)
+        assertRequestError("GET:/ / HTTP/1.1\r\n\r\n", .invalidMethod)
+        assertRequestError("GÉT / HTTP/1.1\r\n\r\n", .invalidMethod)
+        assertRequestError("G\u{1}T / HTTP/1.1\r\n\r\n", .invalidMethod)
+    }
+
+    func testMissingMethodIsInvalidRequestLine() {
+        assertRequestError(" / HTTP/1.1\r\n\r\n", .invalidRequestLine)
+    }
+
+    func testTargetMustBeOriginForm() {
+        assertRequestError("OPTIONS * HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET http://boucle.example/ HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("CONNECT boucle.example:443 HTTP/1.1\r\n\r\n", .invalidTarget)
+    }
+
+    func testTargetWithSpaceControlNonASCIIOrFragmentIsInvalid() {
+        assertRequestError("GET /a b HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET  / HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET /a\tb HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET /a\u{0}b HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET /a\u{7F} HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET /café HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET /a#top HTTP/1.1\r\n\r\n", .invalidTarget)
+    }
+
+    func testOtherWellFormedVersionsAreUnsupported() {
+        for version in ["HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "HTTP/3.0"] {
+            assertRequestError("GET / \(version)\r\n\r\n", .unsupportedVersion)
+        }
+        XCTAssertEqual(HTTPParseError.unsupportedVersion.status, 505)
+    }
+
+    func testHTTP2PrefaceIsAnsweredWithUnsupportedVersion() {
+        assertRequestError("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", .unsupportedVersion)
+    }
+
+    func testMalformedVersionIsInvalidRequestLine() {
+        for version in ["HTTP/1", "http/1.1", "HTTP/1.1x", "HTTP/11.1", "HTTP/1,1", "HTTPS/1.1", "garbage", ""] {
+            assertRequestError("GET / \(version)\r\n\r\n", .invalidRequestLine)
+        }
+    }
+
+    func testRequestLineWithoutTwoSpacesIsInvalid() {
+        assertRequestError("garbage\r\n\r\n", .invalidRequestLine)
+        assertRequestError("GET\r\n\r\n", .invalidRequestLine)
+        assertRequestError("GET /\r\n\r\n", .invalidRequestLine)
+        assertRequestError("GET/HTTP/1.1\r\n\r\n", .invalidRequestLine)
+    }
+
+    func testBareCRInRequestLineIsRefused() {
+        assertRequestError("GET / HTTP/1.1\r\r\n\r\n", .invalidRequestLine)
+        assertRequestError("GET /\r HTTP/1.1\r\n\r\n", .invalidTarget)
+    }
+
+    func testLeadingEmptyLinesBeforeRequestLineAreIgnored() throws {
+        XCTAssertEqual(try XCTUnwrap(parseRequest("\r\nGET /a HTTP/1.1\r\n\r\n")).path, "/a")
+        XCTAssertEqual(try XCTUnwrap(parseRequest("\r\n\n\r\nGET /b HTTP/1.1\r\n\r\n")).path, "/b")
+    }
+
+    func testBareCRBeforeRequestLineIsInvalidRequestLine() {
+        assertRequestError("\rGET / HTTP/1.1\r\n\r\n", .invalidRequestLine)
+    }
+
+    func testRequestLineErrorsAreAnswered400() {
+        for error in [HTTPParseError.invalidRequestLine, .invalidMethod, .invalidTarget] {
+            XCTAssertEqual(error.status, 400)
+        }
+    }
+}
