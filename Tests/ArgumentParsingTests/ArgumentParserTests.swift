@@ -29,7 +29,7 @@ final class ArgumentParserTests: XCTestCase {
 
     func testUnknownOptionSuggestsTheClosestOne() {
         XCTAssertThrowsError(try ArgumentParser.parse(["--titel", "x"], spec: spec)) { error in
-            XCTAssertEqual((error as? UsageError)?.message, "unknown option --titel for `offer add`: did you mean --title?")
+            XCTAssertEqual((error as? UsageError)?.message, "unknown option --titel for `boucle offer add`: did you mean --title?")
         }
     }
 
