@@ -27,6 +27,7 @@ public enum BoucleCLI {
             EditCommands.set, EditCommands.delete,
             ReadCommands.list, ReadCommands.show, ReadCommands.categories,
             ChangeSetCommands.export, ChangeSetCommands.import, SyncCommand.command,
+            SpreadsheetCommands.importCSV, SpreadsheetCommands.exportCSV, SpreadsheetCommands.exportGeoJSON,
             StatusCommands.status, StatusCommands.conflicts,
         ]
     )

@@ -1,7 +1,7 @@
 extension RecordState {
     /// The canonical JSON line of this record (Protocol/SPEC.md §3, "state digest"):
     /// `{"id":…,"collection":…,"team":…,"deleted":"HLC@REPLICA"|null,"fields":{name:[value,"HLC@REPLICA"],…}}`
-    /// with fields sorted by name. Local sequence numbers are not part of it.
+    /// with fields sorted by name. Local sequence numbers and `prev` stamps are not part of it.
     public func canonicalJSON(id: UUIDString) -> [UInt8] {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"id":"#.utf8)
@@ -37,14 +37,17 @@ extension RecordState {
     public func changes(id: UUIDString, fieldsSince since: Int64, includeTombstone: Bool) -> [Change] {
         if let tombstone {
             guard includeTombstone else { return [] }
-            return [Change(collection: collection, id: id, team: team, stamp: tombstone, operation: .delete)]
+            return [Change(collection: collection, id: id, team: team, stamp: tombstone, operation: .delete, prev: tombstonePrev)]
         }
-        var groups: [Stamp: [String: FieldValue]] = [:]
+        var groups: [Stamp: [String: FieldRegister]] = [:]
         for (name, register) in fields where register.seq > since {
-            groups[register.stamp, default: [:]][name] = register.value
+            groups[register.stamp, default: [:]][name] = register
         }
         return groups
             .sorted { $1.key.beats($0.key) }
-            .map { Change(collection: collection, id: id, team: team, stamp: $0.key, operation: .set($0.value)) }
+            .map { stamp, registers in
+                Change(collection: collection, id: id, team: team, stamp: stamp, operation: .set(registers.mapValues(\.value)),
+                       prev: registers.compactMapValues(\.prev))
+            }
     }
 }

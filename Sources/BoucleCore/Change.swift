@@ -17,19 +17,31 @@ public struct Change: Equatable, Sendable {
     public let team: String
     public let stamp: Stamp
     public let operation: Operation
+    /// Per field, the stamp of the value the writer replaced (for a delete: every field it saw).
+    /// Fields without one were new to the writer. Used only to tell conflicts from sequential
+    /// edits; it never changes which value wins.
+    public let prev: [String: Stamp]
 
-    public init(collection: RecordCollection, id: UUIDString, team: String, stamp: Stamp, operation: Operation) {
+    public init(collection: RecordCollection, id: UUIDString, team: String, stamp: Stamp, operation: Operation,
+                prev: [String: Stamp] = [:]) {
         self.collection = collection
         self.id = id
         self.team = team
         self.stamp = stamp
         self.operation = operation
+        self.prev = prev
     }
 
     /// Nil when the change is well formed, else what is wrong with it (no field values quoted).
     public func problem() -> String? {
         guard FieldKind.isSlug(team) else { return "team must be 1 to 40 of a-z, 0-9 and -" }
+        for name in prev.keys.sorted() where collection.fields[name] == nil {
+            return "prev names unknown field \"\(name.prefix(40))\" for \(collection.rawValue)"
+        }
         guard case .set(let fields) = operation else { return nil }
+        if let stray = prev.keys.sorted().first(where: { fields[$0] == nil }) {
+            return "prev names field \"\(stray)\" that the change does not set"
+        }
         if fields.isEmpty { return "a set change must name at least one field (it is empty)" }
         if collection == .category, case .text(let slug)? = fields["slug"], FieldKind.isSlug(slug), Categories.id(forSlug: slug) != id {
             return "a category's id must be derived from its slug (Protocol/SPEC.md §1)"

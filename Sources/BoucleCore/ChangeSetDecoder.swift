@@ -225,10 +225,21 @@ public struct ChangeSetDecoder {
         default:
             throw LineProblem(reason: "a change holds either \"set\" or \"delete\":true")
         }
-        guard object.count == 6 else {
-            throw LineProblem(reason: "a change holds collection, id, team, hlc, replica and set or delete, and nothing else")
+        var prev: [String: Stamp] = [:]
+        if let json = object["prev"] {
+            guard let entries = json.objectValue else { throw LineProblem(reason: "\"prev\" must be an object of field stamps") }
+            for (name, text) in entries {
+                guard let stamp = text.stringValue.flatMap({ Stamp(canonical: $0) }) else {
+                    throw LineProblem(reason: "prev of field \"\(name.prefix(40))\" must be a stamp HLC@REPLICA")
+                }
+                prev[name] = stamp
+            }
         }
-        let change = Change(collection: collection, id: id, team: team, stamp: Stamp(hlc: hlc, replica: replica), operation: operation)
+        guard object.count == (object["prev"] == nil ? 6 : 7) else {
+            throw LineProblem(reason: "a change holds collection, id, team, hlc, replica, set or delete, and prev, and nothing else")
+        }
+        let change = Change(collection: collection, id: id, team: team, stamp: Stamp(hlc: hlc, replica: replica),
+                            operation: operation, prev: prev)
         if let problem = change.problem() { throw LineProblem(reason: problem) }
         return change
     }

@@ -65,6 +65,16 @@ public struct ChangeSetEncoder {
             }
             bytes.append(UInt8(ascii: "}"))
         }
+        if !change.prev.isEmpty {
+            bytes.append(contentsOf: #","prev":{"#.utf8)
+            for (index, name) in change.prev.keys.sorted().enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(name, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                JSONWriter.appendString(change.prev[name]?.description ?? "", to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
         endLine()
         count += 1
     }

@@ -10,7 +10,13 @@
 //   4. Collection: a change for another collection than the record's is refused.
 //
 // These make the merge idempotent, commutative and associative. Nothing here reads a clock or
-// does I/O: the store passes the local sequence number and says which registers are pending.
+// does I/O: the store passes the local sequence number.
+//
+// Conflicts (Protocol/SPEC.md, "The conflict log"). Every write carries, per field, `prev`: the
+// stamp of the value its writer replaced. A write W "had seen" a stamp s when W's prev is s or
+// beats s. When two different values of one field meet, the loser is logged unless the winner's
+// writer had seen it (a sequential edit, not a conflict) or both come from the same replica. A
+// tombstone keeps the stamps its deleter had seen: edits it had not seen are logged, valueless.
 
 /// One field's last-writer-wins register.
 ///
@@ -19,11 +25,14 @@
 public struct FieldRegister: Equatable, Sendable {
     public var value: FieldValue
     public var stamp: Stamp
+    /// The stamp of the value this write replaced on its writer's replica (nil: a new field).
+    public var prev: Stamp?
     public var seq: Int64
 
-    public init(value: FieldValue, stamp: Stamp, seq: Int64) {
+    public init(value: FieldValue, stamp: Stamp, prev: Stamp? = nil, seq: Int64) {
         self.value = value
         self.stamp = stamp
+        self.prev = prev
         self.seq = seq
     }
 }
@@ -35,12 +44,16 @@ public struct RecordState: Equatable, Sendable {
     public var collection: RecordCollection
     public var team: String
     public var tombstone: Stamp?
+    /// The field stamps the winning delete had seen (field names and stamps only: no values).
+    public var tombstonePrev: [String: Stamp]
     public var fields: [String: FieldRegister]
 
-    public init(collection: RecordCollection, team: String, tombstone: Stamp? = nil, fields: [String: FieldRegister] = [:]) {
+    public init(collection: RecordCollection, team: String, tombstone: Stamp? = nil,
+                tombstonePrev: [String: Stamp] = [:], fields: [String: FieldRegister] = [:]) {
         self.collection = collection
         self.team = team
         self.tombstone = tombstone
+        self.tombstonePrev = tombstonePrev
         self.fields = fields
     }
 
@@ -52,9 +65,9 @@ public struct RecordState: Equatable, Sendable {
 public struct Conflict: Equatable, Sendable {
     /// Why the write lost; see Protocol/SPEC.md, "The conflict log".
     public enum Kind: String, Sendable, CaseIterable {
-        /// A pending local write was beaten by an incoming one.
+        /// A write held here was beaten by an incoming one whose writer had not seen it.
         case overwritten
-        /// An incoming write lost to a pending local write (or, at a server, to what it held).
+        /// An incoming write lost to a write held here whose writer had not seen it.
         case rejected
         /// A write met a tombstone; its value is not kept.
         case deleted
@@ -83,23 +96,6 @@ public struct Conflict: Equatable, Sendable {
         self.winner = winner
         self.winnerValue = winnerValue
     }
-}
-
-/// Which losing writes a merge reports.
-public struct ConflictPolicy: Sendable {
-    /// True for a stored register holding a local write not yet pushed.
-    public var isPending: @Sendable (FieldRegister) -> Bool
-    /// Report every incoming write that loses to a different stored value (a server does; a
-    /// replica reports only those that lose to its pending writes).
-    public var reportEveryRejected: Bool
-
-    public init(isPending: @escaping @Sendable (FieldRegister) -> Bool, reportEveryRejected: Bool) {
-        self.isPending = isPending
-        self.reportEveryRejected = reportEveryRejected
-    }
-
-    /// A server's policy: nothing is pending, every losing pushed write is reported.
-    public static let server = ConflictPolicy(isPending: { _ in false }, reportEveryRejected: true)
 }
 
 /// Why a change could not be merged at all.
@@ -133,11 +129,16 @@ extension FieldValue {
     }
 }
 
+extension Stamp {
+    /// True when a writer whose `prev` is `self` had seen the write stamped `other`: `prev` is
+    /// that write, or a later one (which had replaced it, or something after it).
+    func covers(_ other: Stamp) -> Bool { self == other || beats(other) }
+}
+
 extension RecordState {
     /// Merges `change` into `existing` (nil when the record is unknown here), by the rules at the
     /// top of this file. Registers the change installs get sequence number `seq`.
-    public static func merge(_ change: Change, into existing: RecordState?, seq: Int64,
-                             policy: ConflictPolicy) throws(MergeError) -> MergeOutcome {
+    public static func merge(_ change: Change, into existing: RecordState?, seq: Int64) throws(MergeError) -> MergeOutcome {
         var state = existing ?? RecordState(collection: change.collection, team: change.team)
         guard state.collection == change.collection else {
             throw .collectionMismatch(id: change.id, stored: state.collection, incoming: change.collection)
@@ -153,39 +154,45 @@ extension RecordState {
             conflicts.append(Conflict(kind: kind, recordID: change.id, collection: change.collection, field: field,
                                       loser: loser, loserValue: loserValue, winner: winner, winnerValue: winnerValue))
         }
+        /// Whether `loser` lost to a writer (`winner`, who had seen `seen`) that had not seen it.
+        func unseen(_ loser: Stamp, by winner: Stamp, seen: Stamp?) -> Bool {
+            loser.replica != winner.replica && !(seen?.covers(loser) ?? false)
+        }
 
         switch change.operation {
         case .delete:
             if let tombstone = state.tombstone, !change.stamp.beats(tombstone) { break }
-            for (name, register) in state.fields.sorted(by: { $0.key < $1.key }) where policy.isPending(register) {
+            for (name, register) in state.fields.sorted(by: { $0.key < $1.key })
+            where unseen(register.stamp, by: change.stamp, seen: change.prev[name]) {
                 conflict(.deleted, field: name, loser: register.stamp, loserValue: nil, winner: change.stamp, winnerValue: nil)
             }
             state.tombstone = change.stamp
+            state.tombstonePrev = change.prev
             state.fields = [:]
             changed = true
 
         case .set(let incoming):
             if let tombstone = state.tombstone {
-                for name in incoming.keys.sorted() {
+                for name in incoming.keys.sorted() where unseen(change.stamp, by: tombstone, seen: state.tombstonePrev[name]) {
                     conflict(.deleted, field: name, loser: change.stamp, loserValue: nil, winner: tombstone, winnerValue: nil)
                 }
                 break
             }
             for (name, value) in incoming.sorted(by: { $0.key < $1.key }) {
+                let register = FieldRegister(value: value, stamp: change.stamp, prev: change.prev[name], seq: seq)
                 guard let stored = state.fields[name] else {
-                    state.fields[name] = FieldRegister(value: value, stamp: change.stamp, seq: seq)
+                    state.fields[name] = register
                     changed = true
                     continue
                 }
                 if change.stamp.beats(stored.stamp) || (change.stamp == stored.stamp && value.canonicallyAbove(stored.value)) {
-                    if stored.value != value, policy.isPending(stored) {
+                    if stored.value != value, unseen(stored.stamp, by: change.stamp, seen: register.prev) {
                         conflict(.overwritten, field: name, loser: stored.stamp, loserValue: stored.value,
                                  winner: change.stamp, winnerValue: value)
                     }
-                    state.fields[name] = FieldRegister(value: value, stamp: change.stamp, seq: seq)
+                    state.fields[name] = register
                     changed = true
-                } else if stored.stamp != change.stamp, stored.value != value,
-                          policy.reportEveryRejected || policy.isPending(stored) {
+                } else if stored.stamp != change.stamp, stored.value != value, unseen(change.stamp, by: stored.stamp, seen: stored.prev) {
                     conflict(.rejected, field: name, loser: change.stamp, loserValue: value,
                              winner: stored.stamp, winnerValue: stored.value)
                 }

@@ -5,7 +5,7 @@ import SQLite
 ///
 /// A scope separates tenants in a server database; a replica uses scope 0. Each row holds the
 /// record's collection, team, tombstone and a JSON object of its field registers
-/// (`{"name":[value,"HLC","REPLICA",seq],…}`), plus `seq`, the highest local sequence number of
+/// (`{"name":[value,"HLC","REPLICA",seq,"PREV-STAMP"|null],…}`), plus `seq`, the highest local sequence number of
 /// the row, indexed so that "what changed since N" is a range scan.
 struct RecordTable {
     let db: Database
@@ -18,6 +18,7 @@ struct RecordTable {
             collection TEXT NOT NULL,
             team TEXT NOT NULL,
             deleted TEXT,
+            deleted_prev BLOB,
             fields BLOB NOT NULL,
             seq INTEGER NOT NULL,
             PRIMARY KEY(scope, id)
@@ -28,7 +29,7 @@ struct RecordTable {
     /// The stored state of record `id`, or nil when this scope has never seen it.
     func load(_ id: UUIDString) throws -> RecordState? {
         try db.queryFirst(
-            "SELECT collection, team, deleted, fields FROM records WHERE scope = ? AND id = ?",
+            "SELECT collection, team, deleted, fields, deleted_prev FROM records WHERE scope = ? AND id = ?",
             [.integer(scope), .text(id.rawValue)]
         ) { row in try RecordTable.decode(row, from: 0, id: id) }
     }
@@ -36,21 +37,22 @@ struct RecordTable {
     /// Writes the state of record `id` with row sequence `seq`.
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64) throws {
         try db.run(
-            "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
-             state.tombstone.map { .text($0.description) } ?? .null, .blob(RecordTable.encodeFields(state.fields)), .integer(seq)]
+             state.tombstone.map { .text($0.description) } ?? .null, .blob(RecordTable.encodeFields(state.fields)), .integer(seq),
+             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
         )
     }
 
     /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
     /// `check` sees the stored state first and may refuse the change by throwing.
-    func merge(_ change: Change, seq: Int64, policy: ConflictPolicy,
+    func merge(_ change: Change, seq: Int64,
                check: (RecordState?) throws -> Void = { _ in }) throws -> (outcome: MergeOutcome, newlyDeleted: Bool) {
         let existing = try load(change.id)
         try check(existing)
         let outcome: MergeOutcome
         do {
-            outcome = try RecordState.merge(change, into: existing, seq: seq, policy: policy)
+            outcome = try RecordState.merge(change, into: existing, seq: seq)
         } catch {
             throw StoreError.merge(error)
         }
@@ -62,25 +64,25 @@ struct RecordTable {
     /// most `limit` of them.
     func forEach(changedSince since: Int64, limit: Int = .max, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
         let statement = try db.statement(
-            "SELECT collection, team, deleted, fields, id, seq FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
+            "SELECT collection, team, deleted, fields, deleted_prev, id, seq FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
         )
         defer { statement.reset() }
         try statement.bind([.integer(scope), .integer(since), .integer(Int64(limit))])
         while try statement.step() {
-            let id = try RecordTable.id(statement, 4)
-            try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(5))
+            let id = try RecordTable.id(statement, 5)
+            try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(6))
         }
     }
 
     /// Calls `body` with every record of the scope, in id order (the canonical order).
     func forEachByID(_ body: (UUIDString, RecordState) throws -> Void) throws {
         let statement = try db.statement(
-            "SELECT collection, team, deleted, fields, id FROM records WHERE scope = ? ORDER BY id"
+            "SELECT collection, team, deleted, fields, deleted_prev, id FROM records WHERE scope = ? ORDER BY id"
         )
         defer { statement.reset() }
         try statement.bind([.integer(scope)])
         while try statement.step() {
-            let id = try RecordTable.id(statement, 4)
+            let id = try RecordTable.id(statement, 5)
             try body(id, try RecordTable.decode(statement, from: 0, id: id))
         }
     }
@@ -88,10 +90,10 @@ struct RecordTable {
     /// The live (not deleted) records of one collection, in id order.
     func live(in collection: RecordCollection) throws -> [(UUIDString, RecordState)] {
         try db.query(
-            "SELECT collection, team, deleted, fields, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
+            "SELECT collection, team, deleted, fields, deleted_prev, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
             [.integer(scope), .text(collection.rawValue)]
         ) { row in
-            let id = try RecordTable.id(row, 4)
+            let id = try RecordTable.id(row, 5)
             return (id, try RecordTable.decode(row, from: 0, id: id))
         }
     }
@@ -115,6 +117,7 @@ struct RecordTable {
         return id
     }
 
+    /// Decodes the columns `collection, team, deleted, fields, deleted_prev` starting at `column`.
     private static func decode(_ row: Statement, from column: Int32, id: UUIDString) throws -> RecordState {
         guard let collection = row.text(column).flatMap(RecordCollection.init(rawValue:)),
               let team = row.text(column + 1)
@@ -125,7 +128,15 @@ struct RecordTable {
             tombstone = stamp
         }
         let fields = try row.withBytes(column + 3) { bytes in try decodeFields(bytes, id: id) }
-        return RecordState(collection: collection, team: team, tombstone: tombstone, fields: fields)
+        var tombstonePrev: [String: Stamp] = [:]
+        if tombstone != nil, let bytes = row.bytes(column + 4) {
+            guard let object = (try? JSONParser.parse(bytes))?.objectValue else { throw StoreError.damaged("record \(id) has an unreadable tombstone") }
+            for (name, json) in object {
+                guard let stamp = json.stringValue.flatMap({ Stamp(canonical: $0) }) else { throw StoreError.damaged("record \(id) has an unreadable tombstone") }
+                tombstonePrev[name] = stamp
+            }
+        }
+        return RecordState(collection: collection, team: team, tombstone: tombstone, tombstonePrev: tombstonePrev, fields: fields)
     }
 
     static func encodeFields(_ fields: [String: FieldRegister]) -> [UInt8] {
@@ -142,10 +153,20 @@ struct RecordTable {
             JSONWriter.appendString(register.stamp.replica.rawValue, to: &out)
             out.append(UInt8(ascii: ","))
             JSONWriter.appendNumber(Double(register.seq), to: &out)
+            out.append(UInt8(ascii: ","))
+            if let prev = register.prev {
+                JSONWriter.appendString(prev.description, to: &out)
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
             out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    static func encodeStamps(_ stamps: [String: Stamp]) -> [UInt8] {
+        JSONWriter.encode(.object(stamps.mapValues { .string($0.description) }))
     }
 
     private static func decodeFields(_ bytes: UnsafeRawBufferPointer, id: UUIDString) throws -> [String: FieldRegister] {
@@ -154,13 +175,18 @@ struct RecordTable {
         }
         var fields: [String: FieldRegister] = [:]
         for (name, json) in object {
-            guard let parts = json.arrayValue, parts.count == 4,
+            guard let parts = json.arrayValue, parts.count == 5,
                   let value = FieldValue(json: parts[0]),
                   let hlc = parts[1].stringValue.flatMap({ HLC(hex: $0) }),
                   let replica = parts[2].stringValue.flatMap({ UUIDString($0) }),
                   let seq = parts[3].numberValue.flatMap({ Int64(exactly: $0) })
             else { throw StoreError.damaged("record \(id) has an unreadable field") }
-            fields[name] = FieldRegister(value: value, stamp: Stamp(hlc: hlc, replica: replica), seq: seq)
+            var prev: Stamp?
+            if let text = parts[4].stringValue {
+                guard let stamp = Stamp(canonical: text) else { throw StoreError.damaged("record \(id) has an unreadable field") }
+                prev = stamp
+            }
+            fields[name] = FieldRegister(value: value, stamp: Stamp(hlc: hlc, replica: replica), prev: prev, seq: seq)
         }
         return fields
     }

@@ -40,14 +40,13 @@ extension ReplicaStore {
             var summary = ImportSummary()
             var decoder = ChangeSetDecoder()
             var newest = HLC.zero
-            let policy = incomingPolicy
             func handle(_ item: ChangeSetDecoder.Item) throws {
                 switch item {
                 case .header(let header):
                     try checkTenant(header.tenant)
                     summary.origin = header.origin
                 case .change(let change):
-                    let outcome = try apply(change, policy: policy)
+                    let outcome = try apply(change)
                     summary.changes += 1
                     if outcome.changed { summary.recordsChanged += 1 }
                     summary.conflicts += outcome.conflicts

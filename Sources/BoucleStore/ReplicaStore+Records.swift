@@ -48,7 +48,8 @@ extension ReplicaStore {
             if state.collection == .category, fields["slug"] != nil {
                 throw StoreError.invalid("a category's slug is its identity and cannot change: add a new category instead")
             }
-            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .set(fields)))
+            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .set(fields),
+                                  prev: state.fields.filter { fields[$0.key] != nil }.mapValues(\.stamp)))
         }
     }
 
@@ -56,7 +57,8 @@ extension ReplicaStore {
     public func delete(_ id: UUIDString) throws {
         try write {
             let state = try liveState(id)
-            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .delete))
+            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .delete,
+                                  prev: state.fields.mapValues(\.stamp)))
         }
     }
 
@@ -97,6 +99,6 @@ extension ReplicaStore {
 
     private func applyLocal(_ change: Change) throws {
         if let problem = change.problem() { throw StoreError.invalid(problem) }
-        try apply(change, policy: .local)
+        try apply(change)
     }
 }

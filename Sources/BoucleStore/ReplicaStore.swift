@@ -60,7 +60,7 @@ public final class ReplicaStore {
             settings.append(("token", token))
             for (key, value) in settings { try store.setMeta(key, value) }
             for change in Categories.seedChanges {
-                _ = try store.apply(change, policy: .local, seq: 0)
+                _ = try store.apply(change, seq: 0)
             }
         }
         return store
@@ -158,9 +158,9 @@ public final class ReplicaStore {
 
     /// Merges one change under the write transaction, saving the row and logging conflicts.
     @discardableResult
-    func apply(_ change: Change, policy: ConflictPolicy, seq fixedSeq: Int64? = nil) throws -> MergeOutcome {
+    func apply(_ change: Change, seq fixedSeq: Int64? = nil) throws -> MergeOutcome {
         let rowSeq = fixedSeq ?? seq + 1
-        let (outcome, newlyDeleted) = try table.merge(change, seq: rowSeq, policy: policy)
+        let (outcome, newlyDeleted) = try table.merge(change, seq: rowSeq)
         if outcome.changed, fixedSeq == nil { seq = rowSeq }
         if newlyDeleted {
             try eraseConflictValues(of: change.id)
@@ -168,13 +168,6 @@ public final class ReplicaStore {
         }
         for conflict in outcome.conflicts { try log(conflict) }
         return outcome
-    }
-
-    /// The policy for merging others' changes: log what meets a pending local write.
-    var incomingPolicy: ConflictPolicy {
-        let me = replicaID
-        let pushed = (try? metaInt("pushed_seq")) ?? 0
-        return ConflictPolicy(isPending: { $0.stamp.replica == me && $0.seq > pushed }, reportEveryRejected: false)
     }
 
     /// A fresh stamp for a local write, from the persisted clock and the wall clock.
@@ -194,9 +187,4 @@ public final class ReplicaStore {
         guard tenant.isEmpty else { throw StoreError.tenantMismatch(changeSet: incoming, replica: tenant) }
         tenant = incoming
     }
-}
-
-extension ConflictPolicy {
-    /// A replica's own edits: they beat what the replica holds, and nothing of its own is lost.
-    static let local = ConflictPolicy(isPending: { _ in false }, reportEveryRejected: false)
 }

@@ -23,7 +23,8 @@ public struct SyncError: Error, Equatable, CustomStringConvertible {
 public struct PushResult: Equatable, Sendable {
     public var changes = 0
     public var applied = 0
-    /// Pushed writes that lost to what the server held (`rejected`) or met a tombstone (`deleted`).
+    /// Pushed writes that lost to a write the server held whose writer had not seen them
+    /// (`rejected`), or that met a tombstone whose deleter had not seen them (`deleted`).
     public var lost: [Conflict] = []
     /// The server's sequence number after the push.
     public var cursor: Int64 = 0
@@ -100,7 +101,7 @@ extension ServerStore {
                             throw SyncError(code: "wrong_tenant", message: "this change-set belongs to tenant \"\(header.tenant)\", not \"\(tenant)\"")
                         }
                     case .change(let change):
-                        let (outcome, newlyDeleted) = try table.merge(change, seq: seq + 1, policy: .server) { existing in
+                        let (outcome, newlyDeleted) = try table.merge(change, seq: seq + 1) { existing in
                             try check(change, existing)
                         }
                         if outcome.changed {
@@ -109,7 +110,7 @@ extension ServerStore {
                         }
                         if newlyDeleted { erasedData = true }
                         result.changes += 1
-                        result.lost += outcome.conflicts
+                        result.lost += outcome.conflicts.filter { $0.loser == change.stamp }
                     }
                 }
                 try decoder.finish()

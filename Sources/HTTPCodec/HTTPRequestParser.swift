@@ -29,7 +29,7 @@
 /// again; the parser never holds more than `maxHeaderBytes` of an unfinished head plus the last
 /// appended chunk; each byte of a head is examined once however the input is split, and the
 /// requests (or the error) that come out do not depend on how the input was split.
-public struct HTTPRequestParser {
+public struct HTTPRequestParser: Sendable {
     /// Where the parser stands in the stream of requests.
     enum State {
         /// Looking for the end of a request head (or the start of one).

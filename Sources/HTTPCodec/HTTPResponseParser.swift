@@ -26,7 +26,7 @@
 /// again; after a response delimited by the close, or a 101, `next()` answers nil for good;
 /// limits are enforced as for requests, and a body delimited by the close is refused as soon as
 /// it passes `maxBodyBytes`.
-public struct HTTPResponseParser {
+public struct HTTPResponseParser: Sendable {
     /// How the body of a response whose head was parsed is delimited.
     enum Framing: Equatable {
         case length(Int)

@@ -11,10 +11,11 @@ final class ChangeSetCodecTests: XCTestCase {
             if index % 7 == 6 {
                 return Change(collection: .request, id: id, team: "nord", stamp: stamp, operation: .delete)
             }
+            let prev = index % 3 == 0 ? ["title": Stamp(hlc: HLC(milliseconds: 1_600_000_000_000, counter: 0), replica: origin)] : [:]
             return Change(collection: .offer, id: id, team: "nord", stamp: stamp, operation: .set([
                 "title": .text("Courses n°\(index) \"urgent\"\n"), "lat": .number(45.75 + Double(index) / 1000),
                 "remote": .bool(index % 2 == 0), "phone": .null,
-            ]))
+            ]), prev: prev)
         }
     }
 

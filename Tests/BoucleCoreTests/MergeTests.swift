@@ -6,26 +6,24 @@ final class MergeTests: XCTestCase {
     let id = UUIDString("6f1c2a3b-0000-4000-8000-000000000001")!
     let replicaA = UUIDString("00000000-0000-4000-8000-00000000000a")!
     let replicaB = UUIDString("00000000-0000-4000-8000-00000000000b")!
-    let quiet = ConflictPolicy(isPending: { _ in false }, reportEveryRejected: false)
-    let everythingPending = ConflictPolicy(isPending: { _ in true }, reportEveryRejected: false)
 
     func stamp(_ ms: UInt64, _ replica: UUIDString? = nil) -> Stamp {
         Stamp(hlc: HLC(milliseconds: ms, counter: 0), replica: replica ?? replicaA)
     }
 
-    func set(_ fields: [String: FieldValue], at stamp: Stamp, team: String = "nord") -> Change {
-        Change(collection: .offer, id: id, team: team, stamp: stamp, operation: .set(fields))
+    func set(_ fields: [String: FieldValue], at stamp: Stamp, team: String = "nord", prev: [String: Stamp] = [:]) -> Change {
+        Change(collection: .offer, id: id, team: team, stamp: stamp, operation: .set(fields), prev: prev)
     }
 
-    func delete(at stamp: Stamp) -> Change {
-        Change(collection: .offer, id: id, team: "nord", stamp: stamp, operation: .delete)
+    func delete(at stamp: Stamp, prev: [String: Stamp] = [:]) -> Change {
+        Change(collection: .offer, id: id, team: "nord", stamp: stamp, operation: .delete, prev: prev)
     }
 
-    func merged(_ changes: [Change], policy: ConflictPolicy? = nil) throws -> (RecordState?, [Conflict]) {
+    func merged(_ changes: [Change]) throws -> (RecordState?, [Conflict]) {
         var state: RecordState?
         var conflicts: [Conflict] = []
         for (index, change) in changes.enumerated() {
-            let outcome = try RecordState.merge(change, into: state, seq: Int64(index + 1), policy: policy ?? quiet)
+            let outcome = try RecordState.merge(change, into: state, seq: Int64(index + 1))
             state = outcome.state
             conflicts += outcome.conflicts
         }
@@ -89,17 +87,17 @@ final class MergeTests: XCTestCase {
 
     func testNullClearsAFieldButKeepsItsStamp() throws {
         let (state, _) = try merged([set(["phone": .text("06")], at: stamp(1)), set(["phone": .null], at: stamp(2))])
-        XCTAssertEqual(state?.fields["phone"], FieldRegister(value: .null, stamp: stamp(2), seq: 2))
+        XCTAssertEqual(state?.fields["phone"]?.value, .null)
+        XCTAssertEqual(state?.fields["phone"]?.stamp, stamp(2))
     }
 
     func testMergingTheSameChangeTwiceChangesNothing() throws {
         let change = set(["title": .text("t")], at: stamp(1))
-        var state = try RecordState.merge(change, into: nil, seq: 1, policy: quiet).state
-        let again = try RecordState.merge(change, into: state, seq: 2, policy: everythingPending)
+        let state = try RecordState.merge(change, into: nil, seq: 1).state
+        let again = try RecordState.merge(change, into: state, seq: 2)
         XCTAssertFalse(again.changed)
         XCTAssertEqual(again.conflicts, [])
-        state = again.state
-        XCTAssertEqual(state.fields["title"]?.seq, 1)
+        XCTAssertEqual(again.state.fields["title"]?.seq, 1)
     }
 
     func testSmallerTeamIsKeptWhenTwoChangesDisagree() throws {
@@ -117,45 +115,66 @@ final class MergeTests: XCTestCase {
         }
     }
 
-    func testOverwrittenPendingEditIsLogged() throws {
+    func testConcurrentEditBeatenByAnotherWriterIsLogged() throws {
         let mine = set(["title": .text("mine")], at: stamp(1, replicaA))
         let theirs = set(["title": .text("theirs")], at: stamp(2, replicaB))
-        let state = try RecordState.merge(mine, into: nil, seq: 1, policy: quiet).state
-        let outcome = try RecordState.merge(theirs, into: state, seq: 2, policy: everythingPending)
+        let state = try RecordState.merge(mine, into: nil, seq: 1).state
+        let outcome = try RecordState.merge(theirs, into: state, seq: 2)
         XCTAssertEqual(outcome.conflicts, [Conflict(kind: .overwritten, recordID: id, collection: .offer, field: "title",
                                                      loser: stamp(1, replicaA), loserValue: .text("mine"),
                                                      winner: stamp(2, replicaB), winnerValue: .text("theirs"))])
     }
 
-    func testIncomingEditLosingToPendingEditIsLogged() throws {
+    func testEditMadeAfterSeeingTheValueIsNotAConflict() throws {
+        let first = set(["title": .text("first")], at: stamp(1, replicaA))
+        let after = set(["title": .text("second")], at: stamp(2, replicaB), prev: ["title": stamp(1, replicaA)])
+        XCTAssertEqual(try merged([first, after]).1, [])
+        XCTAssertEqual(try merged([after, first]).1, [], "the old value arriving late is not a conflict either")
+    }
+
+    func testEditMadeAfterSeeingALaterValueIsNotAConflict() throws {
+        let first = set(["title": .text("first")], at: stamp(1, replicaA))
+        let after = set(["title": .text("third")], at: stamp(5, replicaB), prev: ["title": stamp(3, replicaA)])
+        XCTAssertEqual(try merged([first, after]).1, [])
+    }
+
+    func testIncomingEditLosingToAConcurrentOneIsLogged() throws {
         let mine = set(["title": .text("mine")], at: stamp(5, replicaA))
         let theirs = set(["title": .text("theirs")], at: stamp(2, replicaB))
-        let state = try RecordState.merge(mine, into: nil, seq: 1, policy: quiet).state
-        let outcome = try RecordState.merge(theirs, into: state, seq: 2, policy: everythingPending)
+        let state = try RecordState.merge(mine, into: nil, seq: 1).state
+        let outcome = try RecordState.merge(theirs, into: state, seq: 2)
         XCTAssertFalse(outcome.changed)
         XCTAssertEqual(outcome.conflicts.map(\.kind), [.rejected])
         XCTAssertEqual(outcome.conflicts.first?.loserValue, .text("theirs"))
     }
 
-    func testEditOfADeletedRecordIsLoggedWithoutItsValue() throws {
-        let state = try RecordState.merge(delete(at: stamp(3)), into: nil, seq: 1, policy: quiet).state
-        let outcome = try RecordState.merge(set(["phone": .text("0600000000")], at: stamp(4, replicaB)), into: state, seq: 2, policy: quiet)
+    func testWritesOfOneReplicaNeverConflict() throws {
+        let early = set(["title": .text("early")], at: stamp(1, replicaA))
+        let late = set(["title": .text("late")], at: stamp(2, replicaA))
+        XCTAssertEqual(try merged([early, late]).1, [])
+        XCTAssertEqual(try merged([late, early]).1, [])
+    }
+
+    func testEditOfADeletedRecordItsDeleterHadNotSeenIsLoggedWithoutItsValue() throws {
+        let state = try RecordState.merge(delete(at: stamp(3)), into: nil, seq: 1).state
+        let outcome = try RecordState.merge(set(["phone": .text("0639980000")], at: stamp(4, replicaB)), into: state, seq: 2)
         XCTAssertEqual(outcome.conflicts.map(\.kind), [.deleted])
         XCTAssertNil(outcome.conflicts.first?.loserValue)
         XCTAssertEqual(outcome.state.fields, [:])
     }
 
-    func testPendingEditsErasedByADeleteAreLoggedWithoutValues() throws {
-        let state = try RecordState.merge(set(["phone": .text("06"), "title": .text("t")], at: stamp(1)), into: nil, seq: 1, policy: quiet).state
-        let outcome = try RecordState.merge(delete(at: stamp(2, replicaB)), into: state, seq: 2, policy: everythingPending)
-        XCTAssertEqual(outcome.conflicts.map(\.field), ["phone", "title"])
-        XCTAssertTrue(outcome.conflicts.allSatisfy { $0.kind == .deleted && $0.loserValue == nil && $0.winnerValue == nil })
+    func testValuesTheDeleterHadSeenAreNotConflicts() throws {
+        let created = set(["phone": .text("06"), "title": .text("t")], at: stamp(1, replicaB))
+        let gone = delete(at: stamp(2), prev: ["phone": stamp(1, replicaB), "title": stamp(1, replicaB)])
+        XCTAssertEqual(try merged([created, gone]).1, [])
+        XCTAssertEqual(try merged([gone, created]).1, [], "the creation arriving after the delete was seen by the deleter")
     }
 
-    func testServerReportsEveryPushedWriteThatLoses() throws {
-        let stored = try RecordState.merge(set(["title": .text("new")], at: stamp(9, replicaB)), into: nil, seq: 1, policy: .server).state
-        let outcome = try RecordState.merge(set(["title": .text("old")], at: stamp(2)), into: stored, seq: 2, policy: .server)
-        XCTAssertEqual(outcome.conflicts.map(\.kind), [.rejected])
+    func testEditsTheDeleterHadNotSeenAreLoggedWithoutValues() throws {
+        let state = try RecordState.merge(set(["phone": .text("06"), "title": .text("t")], at: stamp(1, replicaB)), into: nil, seq: 1).state
+        let outcome = try RecordState.merge(delete(at: stamp(2), prev: ["title": stamp(1, replicaB)]), into: state, seq: 2)
+        XCTAssertEqual(outcome.conflicts.map(\.field), ["phone"])
+        XCTAssertTrue(outcome.conflicts.allSatisfy { $0.kind == .deleted && $0.loserValue == nil && $0.winnerValue == nil })
     }
 
     func testExportGroupsFieldsByStamp() throws {

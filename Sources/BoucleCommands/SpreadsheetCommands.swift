@@ -1,0 +1,253 @@
+import ArgumentParsing
+import BoucleCore
+import BoucleStore
+import Foundation
+
+/// `boucle import-csv`, `boucle export-csv` and `boucle export-geojson`: the spreadsheets
+/// associations keep their lists in, and maps for uMap or QGIS.
+enum SpreadsheetCommands {
+    static let importCSV = Command(
+        "import-csv",
+        summary: "Add and update records from a CSV file (a bad row imports nothing).",
+        positionals: [
+            PositionalSpec("COLLECTION", help: RecordCollection.allCases.map(\.rawValue).joined(separator: ", ")),
+            PositionalSpec("FILE", help: "a CSV file whose first row names its columns (see `boucle export-csv`)"),
+        ],
+        examples: [
+            "boucle import-csv offer offres.csv",
+            "# a row whose id is a record here updates the cells it gives (an empty cell clears the field);",
+            "# a row without id adds a record; a row with an id unknown here adds the record with that id",
+        ]
+    ) { context in
+        let collection = try SpreadsheetColumns.collection(context.arguments.positionals[0])
+        let path = context.arguments.positionals[1]
+        let bytes = try Files.read(path, limit: CSV.maxFileBytes)
+        let rows: [ImportRow]
+        do {
+            rows = try SpreadsheetColumns.importRows(CSV.rows(bytes), of: collection)
+        } catch let error as CSVError {
+            throw CLIError("\(path): \(error); nothing was imported")
+        }
+        let store = try context.openStore()
+        let summary = try store.importRows(collection, rows: rows, rules: SpreadsheetColumns.newRecordRules(collection))
+        if context.json {
+            context.printJSON(.object([
+                "rows": .number(Double(summary.rows)), "added": .number(Double(summary.added)),
+                "updated": .number(Double(summary.updated)), "unchanged": .number(Double(summary.unchanged)),
+            ]))
+        } else {
+            context.say("imported \(summary.rows) rows into \(collection.rawValue): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged")
+        }
+    }
+
+    static let exportCSV = Command(
+        "export-csv",
+        summary: "Write the live records of a collection as CSV, one row a record, in id order.",
+        positionals: [PositionalSpec("COLLECTION", help: RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))],
+        options: [.value("-o", "FILE", help: "the file to write (replaced if it exists); default: standard output")],
+        examples: ["boucle export-csv request -o demandes.csv", "boucle export-csv offer > offres.csv"]
+    ) { context in
+        let collection = try SpreadsheetColumns.collection(context.arguments.positionals[0])
+        let store = try context.openStore()
+        let records = try store.records(in: collection)
+        var bytes: [UInt8] = []
+        CSV.appendRow(SpreadsheetColumns.header(collection), to: &bytes)
+        for record in records { CSV.appendRow(SpreadsheetColumns.cells(record), to: &bytes) }
+        guard let path = context.arguments.value("-o") else {
+            context.write(String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        try Files.write(bytes, to: path)
+        if context.json {
+            context.printJSON(.object(["file": .string(path), "rows": .number(Double(records.count))]))
+        } else {
+            context.say("wrote \(records.count) \(collection.rawValue) rows to \(path)")
+        }
+    }
+
+    static let exportGeoJSON = Command(
+        "export-geojson",
+        summary: "Write the located open offers and requests as GeoJSON (RFC 7946), for uMap or QGIS.",
+        options: [
+            .value("-o", "FILE", help: "the file to write (replaced if it exists); default: standard output"),
+            .flag("--with-contacts", help: "add names, phones, addresses and details, and exact coordinates"),
+        ],
+        examples: [
+            "boucle export-geojson -o carte.geojson",
+            "# without --with-contacts: no contact_name, phone, on_behalf_of, address or details, and",
+            "# coordinates rounded to 3 decimals (about 100 m: an exact point is an exact address)",
+        ]
+    ) { context in
+        let store = try context.openStore()
+        let records = try store.records(in: .offer) + store.records(in: .request)
+        let withContacts = context.arguments.flag("--with-contacts")
+        let features = records.compactMap { GeoJSONExport.feature($0, withContacts: withContacts) }
+        let collection = JSONValue.object(["type": .string("FeatureCollection"), "features": .array(features)])
+        let bytes = JSONWriter.encode(collection, pretty: true) + [UInt8(ascii: "\n")]
+        guard let path = context.arguments.value("-o") else {
+            context.write(String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        try Files.write(bytes, to: path)
+        if context.json {
+            context.printJSON(.object(["file": .string(path), "features": .number(Double(features.count)), "contacts": .bool(withContacts)]))
+        } else {
+            context.say("wrote \(features.count) offers and requests to \(path)\(withContacts ? " (with contacts)" : "")")
+        }
+    }
+}
+
+/// The columns of each collection's spreadsheet, and how cells become values and back.
+///
+/// `id` comes first, then the fields in a fixed order (Protocol/SPEC.md §1 names them). A cell
+/// is the value as a person types it: text as it is, numbers in canonical form (`45.7627`),
+/// booleans `true`/`false` (`yes`/`no`, `oui`/`non`, `1`/`0` are read too), an unset field
+/// empty.
+enum SpreadsheetColumns {
+    static let fields: [RecordCollection: [String]] = [
+        .offer: ["category", "title", "details", "address", "lat", "lon", "remote", "status", "contact_name", "phone"],
+        .request: ["category", "title", "details", "address", "lat", "lon", "remote", "status", "urgency", "on_behalf_of", "contact_name", "phone"],
+        .match: ["request", "offer", "status", "note"],
+        .round: ["kind", "date", "area", "title", "status"],
+        .signup: ["round", "volunteer", "phone", "status"],
+        .category: ["slug", "label"],
+    ]
+
+    /// `id` and the collection's fields, in order.
+    static func header(_ collection: RecordCollection) -> [String] { ["id"] + (fields[collection] ?? []) }
+
+    /// A record's cells, in the order of `header`.
+    static func cells(_ record: StoredRecord) -> [String] {
+        [record.id.rawValue] + (fields[record.collection] ?? []).map { record.state.fields[$0]?.value.display ?? "" }
+    }
+
+    /// What a new record needs, as `offer add`, `round add`… require it, and the defaults they
+    /// give.
+    static func newRecordRules(_ collection: RecordCollection) -> NewRecordRules {
+        switch collection {
+        case .offer: NewRecordRules(required: ["category", "title"], defaults: ["status": .text("open"), "remote": .bool(false)])
+        case .request:
+            NewRecordRules(required: ["category", "title"],
+                           defaults: ["status": .text("open"), "remote": .bool(false), "urgency": .text("normal")])
+        case .match: NewRecordRules(required: ["request", "offer"], defaults: ["status": .text("proposed")])
+        case .round: NewRecordRules(required: ["kind", "date"], defaults: ["status": .text("planned")])
+        case .signup: NewRecordRules(required: ["round", "volunteer"], defaults: ["status": .text("confirmed")])
+        case .category: NewRecordRules(required: ["slug", "label"])
+        }
+    }
+
+    static func collection(_ name: String) throws -> RecordCollection {
+        guard let collection = RecordCollection(rawValue: name) else {
+            throw UsageError("unknown collection \"\(name.prefix(40))\": use one of \(RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return collection
+    }
+
+    /// Reads the header and the rows of a CSV file of `collection`. Rows whose cells are all
+    /// empty are skipped (spreadsheets leave them after the data). Errors name the line and the
+    /// column, never a cell's value.
+    static func importRows(_ rows: [CSVRow], of collection: RecordCollection) throws -> [ImportRow] {
+        guard let first = rows.first else { throw CLIError("the file is empty: its first row must name the columns (see `boucle export-csv \(collection.rawValue)`)") }
+        let known = header(collection)
+        var names: [String] = []
+        for (index, cell) in first.cells.enumerated() {
+            let name = cell.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { throw CLIError("line \(first.line): column \(index + 1) of the header has no name") }
+            guard known.contains(name) else {
+                throw CLIError("line \(first.line): unknown column \"\(name.prefix(40))\" for \(collection.rawValue) (columns: \(known.joined(separator: ", ")))")
+            }
+            guard !names.contains(name) else { throw CLIError("line \(first.line): column \(name) appears twice") }
+            names.append(name)
+        }
+        let kinds = collection.fields
+        return try rows.dropFirst().filter { !$0.cells.allSatisfy(\.isEmpty) }.map { row in
+            var id: UUIDString?
+            var values: [String: FieldValue] = [:]
+            for (name, cell) in zip(names, row.cells) {
+                if name == "id" {
+                    let text = cell.trimmingCharacters(in: .whitespaces).lowercased()
+                    guard text.isEmpty || UUIDString(text) != nil else {
+                        throw CLIError("line \(row.line): column id must be a record id (a UUID) or empty")
+                    }
+                    id = UUIDString(text)
+                } else if let kind = kinds[name] {
+                    values[name] = try value(cell, kind: kind, column: name, line: row.line)
+                }
+            }
+            return ImportRow(line: row.line, id: id, fields: values)
+        }
+    }
+
+    /// A cell read as a value of `kind`; text is kept as it is, other kinds are trimmed.
+    private static func value(_ cell: String, kind: FieldKind, column: String, line: Int) throws -> FieldValue {
+        if kind == .text { return cell.isEmpty ? .null : .text(cell) }
+        var text = cell.trimmingCharacters(in: .whitespaces)
+        if kind == .uuid { text = text.lowercased() }
+        guard let value = kind.parse(text) else {
+            var message = "line \(line): column \(column) must be \(kind.expectation)"
+            if case .number = kind, text.contains(",") { message += ", with a decimal point (45.7627, not 45,7627)" }
+            throw CLIError(message + "; nothing was imported")
+        }
+        return value
+    }
+}
+
+/// Located open offers and requests as GeoJSON Features (RFC 7946): a Point geometry with
+/// `[longitude, latitude]`, and `properties`. Without contacts, a feature carries no name,
+/// phone, address, `on_behalf_of` or details, and its coordinates are rounded to 3 decimals
+/// (about 100 m: an exact point is an exact address).
+enum GeoJSONExport {
+    /// The properties every feature carries (and `urgency` for requests).
+    static let publicFields = ["category", "title", "status", "remote", "urgency"]
+    /// The properties added by `--with-contacts`.
+    static let contactFields = ["address", "contact_name", "phone", "on_behalf_of", "details"]
+
+    /// The record's Feature; nil when it is not open or has no coordinates.
+    static func feature(_ record: StoredRecord, withContacts: Bool) -> JSONValue? {
+        let values = record.values
+        guard record.text("status") == "open", case .number(var lat)? = values["lat"], case .number(var lon)? = values["lon"] else {
+            return nil
+        }
+        if !withContacts {
+            lat = (lat * 1000).rounded() / 1000
+            lon = (lon * 1000).rounded() / 1000
+        }
+        var properties: [String: JSONValue] = ["id": .string(record.id.rawValue), "collection": .string(record.collection.rawValue)]
+        for field in publicFields + (withContacts ? contactFields : []) {
+            if let value = values[field] { properties[field] = value.json }
+        }
+        return .object([
+            "type": .string("Feature"),
+            "geometry": .object(["type": .string("Point"), "coordinates": .array([.number(lon), .number(lat)])]),
+            "properties": .object(properties),
+        ])
+    }
+}
+
+/// Reading and writing whole files for the spreadsheet commands.
+enum Files {
+    /// The bytes of `path`; refuses a file over `limit` bytes without reading it all.
+    static func read(_ path: String, limit: Int) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CLIError("cannot read \(path): no such file or no permission")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: limit + 1) ?? Data() } catch {
+            throw CLIError("cannot read \(path): \(error.localizedDescription)")
+        }
+        guard data.count <= limit else {
+            throw CLIError("\(path) is larger than \(limit / 1024 / 1024) MiB: split it into smaller files")
+        }
+        return [UInt8](data)
+    }
+
+    /// Writes `bytes` to `path` atomically (a temporary file renamed over it).
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(path): check the folder exists and is writable")
+        }
+    }
+}

@@ -1,0 +1,207 @@
+/// Comma-separated values as spreadsheets write them (RFC 4180): pure, bytes in and rows out.
+///
+/// Reading:
+/// - Cells are separated by `,` and rows end with CRLF or LF (the last row may have no line
+///   end). A CR that is not followed by LF, outside quotes, is refused.
+/// - A cell that starts with `"` is quoted: it ends at the next lone `"`, `""` inside stands for
+///   one `"`, and it may hold commas, CR and LF. After its closing quote comes `,`, a line end or
+///   the end of the file; anything else is refused. A `"` inside an unquoted cell is kept as it is.
+/// - A UTF-8 byte order mark at the very start is skipped (Excel writes one); cells must be UTF-8.
+/// - Every row has as many cells as the first one (the header). A line with no bytes at all is
+///   skipped (it holds no cell).
+/// - Bounded: at most `maxFileBytes` in all and `maxCellBytes` a cell.
+///
+/// Writing: a cell is quoted only when it contains `,`, `"`, CR or LF (or when it is the only
+/// cell of its row and empty, so that the row does not read back as a blank line); rows end
+/// with LF.
+///
+///     var reader = try CSVReader(Array("id,title\n1,\"Courses, pain\"\n".utf8))
+///     try reader.next()  // CSVRow(line: 1, cells: ["id", "title"])
+///     try reader.next()  // CSVRow(line: 2, cells: ["1", "Courses, pain"])
+public enum CSV {
+    /// The largest file read: 50 MiB.
+    public static let maxFileBytes = 50 * 1024 * 1024
+    /// The largest cell read: 64 KiB.
+    public static let maxCellBytes = 64 * 1024
+
+    /// Every row of `bytes`, the header first.
+    public static func rows(_ bytes: [UInt8]) throws(CSVError) -> [CSVRow] {
+        var reader = try CSVReader(bytes)
+        var rows: [CSVRow] = []
+        while let row = try reader.next() { rows.append(row) }
+        return rows
+    }
+
+    /// Appends one row, ended by LF, quoting the cells that need it.
+    public static func appendRow(_ cells: [String], to out: inout [UInt8]) {
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { out.append(comma) }
+            let utf8 = cell.utf8
+            let needsQuotes = utf8.contains { $0 == comma || $0 == quote || $0 == cr || $0 == lf }
+                || (cells.count == 1 && utf8.isEmpty)
+            guard needsQuotes else {
+                out.append(contentsOf: utf8)
+                continue
+            }
+            out.append(quote)
+            for byte in utf8 {
+                if byte == quote { out.append(quote) }
+                out.append(byte)
+            }
+            out.append(quote)
+        }
+        out.append(lf)
+    }
+
+    /// The bytes of `rows`, each ended by LF.
+    public static func encode(_ rows: [[String]]) -> [UInt8] {
+        var out: [UInt8] = []
+        for row in rows { appendRow(row, to: &out) }
+        return out
+    }
+
+    static let comma = UInt8(ascii: ",")
+    static let quote = UInt8(ascii: "\"")
+    static let cr = UInt8(ascii: "\r")
+    static let lf = UInt8(ascii: "\n")
+}
+
+/// One row of a CSV file and the 1-based line of the file it starts on (a quoted cell holding
+/// line breaks makes a row span several lines).
+public struct CSVRow: Equatable, Sendable {
+    public let line: Int
+    public let cells: [String]
+
+    public init(line: Int, cells: [String]) {
+        self.line = line
+        self.cells = cells
+    }
+}
+
+/// What is wrong with a CSV file, and on which line. Messages never quote a cell (it may be
+/// personal data).
+public enum CSVError: Error, Equatable, CustomStringConvertible {
+    case fileTooLarge(bytes: Int)
+    case cellTooLong(line: Int)
+    /// A quoted cell opened on `line` is never closed.
+    case unterminatedQuote(line: Int)
+    case textAfterClosingQuote(line: Int)
+    case bareCarriageReturn(line: Int)
+    case invalidUTF8(line: Int)
+    /// A row starting on `line` has `found` cells where the header has `expected`.
+    case wrongCellCount(line: Int, expected: Int, found: Int)
+
+    public var description: String {
+        switch self {
+        case .fileTooLarge(let bytes):
+            "the file is larger than \(CSV.maxFileBytes / 1024 / 1024) MiB (\(bytes) bytes or more): split it into smaller files"
+        case .cellTooLong(let line):
+            "line \(line): a cell is longer than \(CSV.maxCellBytes / 1024) KiB"
+        case .unterminatedQuote(let line):
+            "line \(line): a quoted cell is never closed (a \" is missing)"
+        case .textAfterClosingQuote(let line):
+            "line \(line): text after the closing quote of a cell (write a \" inside a quoted cell as \"\")"
+        case .bareCarriageReturn(let line):
+            "line \(line): a carriage return without a line feed (save the file with CRLF or LF line ends)"
+        case .invalidUTF8(let line):
+            "line \(line): not valid UTF-8 (save the file as \"CSV UTF-8\")"
+        case let .wrongCellCount(line, expected, found):
+            "line \(line): \(found) cells where the header has \(expected)"
+        }
+    }
+}
+
+/// Reads the rows of a CSV file one at a time (see `CSV` for the rules).
+public struct CSVReader {
+    private let bytes: [UInt8]
+    private var index: Int
+    /// The line the next byte is on.
+    private var line = 1
+    /// Cells in the first row: every row must have as many.
+    private var width: Int?
+
+    /// Refuses a file over `CSV.maxFileBytes`; skips a UTF-8 byte order mark.
+    public init(_ bytes: [UInt8]) throws(CSVError) {
+        guard bytes.count <= CSV.maxFileBytes else { throw .fileTooLarge(bytes: bytes.count) }
+        self.bytes = bytes
+        index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    }
+
+    /// The next row, or nil at the end of the file.
+    public mutating func next() throws(CSVError) -> CSVRow? {
+        // Blank lines hold no cell.
+        while index < bytes.count, bytes[index] == CSV.lf || (bytes[index] == CSV.cr && peek(1) == CSV.lf) {
+            index += bytes[index] == CSV.cr ? 2 : 1
+            line += 1
+        }
+        guard index < bytes.count else { return nil }
+        let start = line
+        var cells: [String] = []
+        while true {
+            cells.append(try cell(rowLine: start))
+            guard index < bytes.count else { break }
+            let byte = bytes[index]
+            if byte == CSV.comma {
+                index += 1
+                continue
+            }
+            // A line end: cell() stops only at a comma, a line end or the end.
+            index += byte == CSV.cr ? 2 : 1
+            line += 1
+            break
+        }
+        if let width, cells.count != width {
+            throw .wrongCellCount(line: start, expected: width, found: cells.count)
+        }
+        width = width ?? cells.count
+        return CSVRow(line: start, cells: cells)
+    }
+
+    private func peek(_ offset: Int) -> UInt8? {
+        index + offset < bytes.count ? bytes[index + offset] : nil
+    }
+
+    /// Reads one cell and stops at the comma, line end or end of file after it.
+    private mutating func cell(rowLine: Int) throws(CSVError) -> String {
+        var text: [UInt8] = []
+        let opened = line
+        if index < bytes.count, bytes[index] == CSV.quote {
+            index += 1
+            while true {
+                guard index < bytes.count else { throw .unterminatedQuote(line: opened) }
+                let byte = bytes[index]
+                index += 1
+                if byte == CSV.quote {
+                    if peek(0) == CSV.quote {
+                        index += 1
+                    } else {
+                        break
+                    }
+                }
+                if byte == CSV.lf { line += 1 }
+                text.append(byte)
+                if text.count > CSV.maxCellBytes { throw .cellTooLong(line: rowLine) }
+            }
+            if index < bytes.count, try !isCellEnd() { throw .textAfterClosingQuote(line: line) }
+        } else {
+            while index < bytes.count, try !isCellEnd() {
+                text.append(bytes[index])
+                index += 1
+                if text.count > CSV.maxCellBytes { throw .cellTooLong(line: rowLine) }
+            }
+        }
+        guard let string = String(validating: text, as: UTF8.self) else { throw .invalidUTF8(line: opened) }
+        return string
+    }
+
+    /// True at a comma or a line end; throws at a CR without LF.
+    private func isCellEnd() throws(CSVError) -> Bool {
+        switch bytes[index] {
+        case CSV.comma, CSV.lf: return true
+        case CSV.cr:
+            guard peek(1) == CSV.lf else { throw .bareCarriageReturn(line: line) }
+            return true
+        default: return false
+        }
+    }
+}
