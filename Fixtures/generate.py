@@ -12,6 +12,7 @@ It writes
     Fixtures/changesets/    small valid change-sets for CLI tests and the README tour
     Fixtures/malformed/     change-sets every reader must refuse + expected.tsv
     Protocol/vectors/       one directory per merge rule: N.changeset + expected.json
+    Fixtures/csv/           offers.csv, requests.csv, bad-row.csv + README.md (spreadsheets)
 
 The expected states of the vectors are written out by hand below, reasoned from the rules
 of Protocol/SPEC.md; nothing here implements the merge.
@@ -1424,6 +1425,155 @@ vector, through the in-memory merge (`BoucleCoreTests`) and through the store
     return vectors
 
 
+# --------------------------------------------------------------------------- E. spreadsheets (CSV)
+
+# The columns of `boucle export-csv`, in its fixed order.
+CSV_COLUMNS = {
+    "offer": ["id", "category", "title", "details", "address", "lat", "lon", "remote", "status",
+              "contact_name", "phone"],
+    "request": ["id", "category", "title", "details", "address", "lat", "lon", "remote", "status",
+                "urgency", "on_behalf_of", "contact_name", "phone"],
+}
+
+
+def csv_cell(value):
+    """A value as `boucle export-csv` writes it: canonical numbers, true/false, "" when unset;
+    quoted only when it holds a comma, a quote, CR or LF (quotes doubled)."""
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = str(int(value)) if value == int(value) and abs(value) < 2 ** 53 else repr(value)
+    else:
+        text = str(value)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_bytes(columns, rows):
+    """Header and rows, each ended by LF (RFC 4180 quoting, as `boucle export-csv` writes)."""
+    lines = [",".join(columns)] + [",".join(csv_cell(row.get(c)) for c in columns) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# Cells that exercise the quoting rules (quotes, commas, a line break), each put on a row with an
+# address: the fields a row of that kind gets instead of its own.
+CSV_SPECIALS = {
+    "offer": [
+        {"category": "masks", "title": 'Atelier "masques" du mardi',
+         "details": "Je couds des masques en tissu lavables, aux normes AFNOR, à donner. Le mardi après-midi."},
+        {"details": "Je passe nourrir et câliner votre chat chez vous.\nInterphone au nom de Bérénice, porte gauche au fond de la cour.",
+         "category": "pets", "title": "Je garde votre chat pendant une hospitalisation"},
+        {"contact_name": "Durand, Élodie"},
+    ],
+    "request": [
+        {"category": "groceries", "title": 'Courses pour "Mamie Jo"',
+         "details": "Ma voisine ne sort plus depuis sa chute ; il lui faudrait des courses une fois par semaine."},
+        {"details": "4e étage sans ascenseur.\nSonner deux fois : elle entend mal.",
+         "category": "groceries", "title": "Quelqu'un pour porter les packs d'eau"},
+        {"on_behalf_of": "ma grand-mère, 91 ans, qui vit seule"},
+    ],
+}
+
+
+def csv_rows(rng, kind, n):
+    """n realistic Lyon rows of `kind`, sorted by id (the order of `boucle export-csv`)."""
+    pool = OFFERS if kind == "offer" else REQUESTS
+    cats = list(CATEGORY_WEIGHTS)
+    weights = [CATEGORY_WEIGHTS[c] for c in cats]
+    rows = []
+    for i in range(n):
+        # Every fifth row is remote help (no address, no coordinates), and a few more.
+        if i % 5 == 3:
+            cat, remote = rng.choice(sorted(REMOTE_SHARE)), True
+        else:
+            cat = rng.choices(cats, weights)[0]
+            remote = rng.random() < REMOTE_SHARE.get(cat, 0.0) / 2
+        title, details = rng.choice(pool[cat])
+        row = {"id": new_uuid(rng), "category": cat, "title": title, "remote": remote}
+        if remote:
+            details += " " + rng.choice(REMOTE_NOTE[kind])
+        else:
+            address, lat, lon, _ = point_on(rng, STREETS[rng.randrange(len(STREETS))])
+            row.update({"address": address, "lat": lat, "lon": lon})
+        if kind == "offer":
+            details += " " + rng.choice(OFFER_AVAILABILITY)
+            r = rng.random()
+            row["status"] = "open" if r < 0.75 else ("paused" if r < 0.9 else "closed")
+        else:
+            r = rng.random()
+            urgency = "low" if r < 0.25 else ("normal" if r < 0.75 else "high")
+            row["urgency"] = urgency
+            details += " " + rng.choice(URGENCY_NOTE[urgency])
+            r = rng.random()
+            row["status"] = "open" if r < 0.7 else ("matched" if r < 0.85 else "done")
+            if cat in OBO_TEXT and rng.random() < 0.4:
+                obo = rng.choice(ON_BEHALF).format(age=rng.randint(68, 96), woman=rng.choice(ELDER_WOMEN),
+                                                  man=rng.choice(ELDER_MEN))
+                row["on_behalf_of"] = obo
+        row["details"] = details
+        row["contact_name"] = person(rng)
+        if rng.random() < 0.7:
+            row["phone"] = phone(rng)
+        rows.append(row)
+    located = [row for row in rows if not row["remote"]]
+    for special, row in zip(CSV_SPECIALS[kind], located[1::7]):
+        row.update(special)
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def gen_csv():
+    rng = random.Random(SEED + 10)
+    out = os.path.join(HERE, "csv")
+    offers = csv_rows(rng, "offer", 30)
+    requests = csv_rows(rng, "request", 30)
+    write(os.path.join(out, "offers.csv"), csv_bytes(CSV_COLUMNS["offer"], offers))
+    write(os.path.join(out, "requests.csv"), csv_bytes(CSV_COLUMNS["request"], requests))
+
+    # bad-row.csv: the row starting on line 5 has a latitude with a decimal comma ("45,7619").
+    # The row before it spans lines 3 and 4 (a newline inside a quoted cell).
+    bad = [
+        {"id": new_uuid(rng), "category": "groceries", "title": "Courses le samedi matin",
+         "details": "Je fais le marché de la Croix-Rousse.", "address": "84 grande rue de la Croix-Rousse, 69004 Lyon",
+         "lat": 45.775671, "lon": 4.831022, "remote": False, "status": "open", "contact_name": "Claire",
+         "phone": phone(rng)},
+        {"id": new_uuid(rng), "category": "pets", "title": "Promenade de chien le soir",
+         "details": "Vers 19 h.\nUne demi-heure, dans le quartier.", "address": "41 rue de Marseille, 69007 Lyon",
+         "lat": 45.750412, "lon": 4.839301, "remote": False, "status": "open", "contact_name": "Inès"},
+        {"id": "", "category": "printing", "title": "J'imprime vos formulaires",
+         "address": "12 rue Mercière, 69002 Lyon", "lat": "45,7619", "lon": 4.832, "remote": False,
+         "status": "open", "contact_name": "Mehdi"},
+        {"id": new_uuid(rng), "category": "conversation", "title": "Un coup de fil chaque matin",
+         "remote": True, "status": "open", "contact_name": "Sophie", "phone": phone(rng)},
+    ]
+    write(os.path.join(out, "bad-row.csv"), csv_bytes(CSV_COLUMNS["offer"], bad))
+
+    write(os.path.join(out, "README.md"), f"""# Spreadsheets (CSV)
+
+Files for `boucle import-csv` and `boucle export-csv`, written by `Fixtures/generate.py`
+(`python3 Fixtures/generate.py`; edit the generator, not the files). Every person is invented;
+phone numbers are of the form `06 39 98 xx xx`; streets and coordinates are real places of Lyon.
+
+They are written exactly as `boucle export-csv` writes (RFC 4180): UTF-8 without a byte order
+mark, LF line ends, the header `{",".join(CSV_COLUMNS["offer"])}` (offers) or
+`{",".join(CSV_COLUMNS["request"])}` (requests), rows in id order, a cell quoted only when it holds a comma, a
+quote (doubled) or a line break, numbers in canonical form, `true`/`false`, an unset field empty.
+So importing one into an empty replica and exporting it again gives the same bytes:
+
+    boucle import-csv offer Fixtures/csv/offers.csv
+    boucle export-csv offer | cmp - Fixtures/csv/offers.csv
+
+| file | content |
+|---|---|
+| `offers.csv` | {len(offers)} offers with ids; addresses (with a comma, so quoted), accents, a title with quotes, a contact name with a comma, details with a line break; remote rows have an empty `address`, `lat` and `lon` |
+| `requests.csv` | {len(requests)} requests, the same way, with `urgency` and some `on_behalf_of` |
+| `bad-row.csv` | offers whose row starting on line 5 has `lat` written with a decimal comma (`"45,7619"`); the row before it spans lines 3 and 4. `boucle import-csv offer` refuses the whole file naming line 5 and `lat`, and imports nothing |
+""")
+    return {"offers": len(offers), "requests": len(requests)}
+
+
 # --------------------------------------------------------------------------- main
 
 def main():
@@ -1431,6 +1581,7 @@ def main():
     small = gen_changesets()
     malformed = gen_malformed()
     vectors = gen_vectors()
+    spreadsheets = gen_csv()
     print("sample: %d changes (%d records created, %d edits, %d deletes): %d offers, %d requests, "
           "%d rounds, %d signups, %d matches; %d remote, %d on behalf of someone; %d shared addresses"
           % (sample["changes"], sample["created"], sample["edits"], sample["deletes"], sample["offers"],
@@ -1440,6 +1591,7 @@ def main():
     print("malformed: %d files" % malformed)
     print("vectors: %d (%d positive, %d negative)" % (
         len(vectors), sum(1 for v in vectors if v[2] == "state"), sum(1 for v in vectors if v[2] == "error")))
+    print("csv: %d offers, %d requests, bad-row.csv" % (spreadsheets["offers"], spreadsheets["requests"]))
     print("%d files written" % len(WRITTEN))
 
 

@@ -55,6 +55,9 @@ public enum ArgumentParser {
             }
             parsed.values[name, default: []].append(value)
         }
+        for option in spec.options where option.required && parsed.values[option.name] == nil {
+            throw UsageError("\(option.name) is required: usage: \(usageLine(for: spec, program: program))")
+        }
         try checkPositionals(parsed.positionals, spec: spec, program: program)
         return parsed
     }
@@ -97,11 +100,14 @@ public enum ArgumentParser {
     /// `boucle offer add --category C --title T [options]`.
     public static func usageLine(for spec: CommandSpec, program: String = "boucle") -> String {
         var words = [program, spec.name]
+        for option in spec.options where option.required {
+            words.append("\(option.name) \(option.valueName ?? "")")
+        }
         for positional in spec.positionals {
             let name = positional.variadic ? "\(positional.name)…" : positional.name
             words.append(positional.optional ? "[\(name)]" : name)
         }
-        if !spec.options.isEmpty { words.append("[options]") }
+        if spec.options.contains(where: { !$0.required }) { words.append("[options]") }
         return words.joined(separator: " ")
     }
 

@@ -42,16 +42,23 @@ public struct CommandLineTool: Sendable {
     public func run(_ arguments: [String]) -> Int32 {
         let (command, rest) = find(arguments)
         guard let command else {
-            if arguments.isEmpty || ArgumentParser.isHelpRequest(arguments) {
+            if ArgumentParser.isHelpRequest(arguments) {
                 StandardStreams.out(overview())
-                return arguments.isEmpty ? 2 : 0
+                return 0
             }
             if arguments == ["--version"] {
                 StandardStreams.out("\(program) \(version)\n")
                 return 0
             }
-            let words = arguments.filter { !$0.hasPrefix("-") }.prefix(2).joined(separator: " ")
-            StandardStreams.err("\(program): error: unknown command \"\(words.prefix(60))\": see `\(program) --help`\n")
+            let words = rest.filter { !$0.hasPrefix("-") }
+            guard let word = words.first else {
+                StandardStreams.err(overview() + "\n\(program): error: no command given\n")
+                return 2
+            }
+            // "offer remove": name both words when the first one begins known commands.
+            let group = commands.contains { $0.spec.name.hasPrefix(word + " ") } && words.count > 1
+            let named = group ? "\(word) \(words[1])" : word
+            StandardStreams.err("\(program): error: unknown command \"\(named.prefix(60))\": see `\(program) --help`\n")
             return 2
         }
         if ArgumentParser.isHelpRequest(rest) {
@@ -71,7 +78,7 @@ public struct CommandLineTool: Sendable {
     }
 
     /// The command named by the first one or two words of `arguments` (after any leading global
-    /// options), and the arguments left for it.
+    /// options), and the arguments left for it (without a command: the words after the options).
     private func find(_ arguments: [String]) -> (Command?, [String]) {
         var leading: [String] = []
         var words = arguments[...]
@@ -89,7 +96,7 @@ public struct CommandLineTool: Sendable {
                 return (command, leading + words.dropFirst(count))
             }
         }
-        return (nil, arguments)
+        return (nil, Array(words))
     }
 
     private func overview() -> String {

@@ -7,13 +7,15 @@ public struct OptionSpec: Sendable, Equatable {
     public let help: String
     /// When true the option may be given several times.
     public let repeatable: Bool
+    /// When true the command cannot run without it; the usage line shows it.
+    public let required: Bool
 
     public static func flag(_ name: String, help: String) -> OptionSpec {
-        OptionSpec(name: name, valueName: nil, help: help, repeatable: false)
+        OptionSpec(name: name, valueName: nil, help: help, repeatable: false, required: false)
     }
 
-    public static func value(_ name: String, _ valueName: String, help: String, repeatable: Bool = false) -> OptionSpec {
-        OptionSpec(name: name, valueName: valueName, help: help, repeatable: repeatable)
+    public static func value(_ name: String, _ valueName: String, help: String, repeatable: Bool = false, required: Bool = false) -> OptionSpec {
+        OptionSpec(name: name, valueName: valueName, help: help, repeatable: repeatable, required: required)
     }
 }
 

@@ -15,6 +15,11 @@ enum InitCommand {
         ],
         examples: ["boucle init --team maraude-nord", "boucle --replica /media/usb/round.db init --team croix-rousse"]
     ) { context in
+        for option in ["--team", "--tenant"] {
+            if let name = context.arguments.value(option), !FieldKind.isSlug(name) {
+                throw UsageError("\(option) takes 1 to 40 of a-z, 0-9 and -, e.g. maraude-nord")
+            }
+        }
         let store = try ReplicaStore.create(
             at: context.replicaPath,
             team: context.arguments.value("--team") ?? "default",
@@ -38,13 +43,13 @@ enum AddCommands {
         let field: String
     }
 
-    private static func text(_ field: String, _ valueName: String, _ help: String) -> FieldOption {
-        FieldOption(option: .value("--" + field.replacingOccurrences(of: "_", with: "-"), valueName, help: help), field: field)
+    private static func text(_ field: String, _ valueName: String, _ help: String, required: Bool = false) -> FieldOption {
+        FieldOption(option: .value("--" + field.replacingOccurrences(of: "_", with: "-"), valueName, help: help, required: required), field: field)
     }
 
     private static let helpOptions: [FieldOption] = [
-        text("category", "C", "category slug (see `boucle categories`)"),
-        text("title", "T", "a short title"),
+        text("category", "C", "category slug (see `boucle categories`)", required: true),
+        text("title", "T", "a short title", required: true),
         text("details", "TEXT", "more details"),
         text("address", "A", "street address (left out for remote help)"),
         text("lat", "X", "latitude, e.g. 45.7676"),
@@ -57,7 +62,6 @@ enum AddCommands {
     static let offer = addCommand(
         .offer, summary: "Add an offer of help; prints its id.",
         fields: helpOptions + [text("status", "S", "open (default), paused or closed")],
-        required: ["category", "title"],
         examples: [#"boucle offer add --category groceries --title "Courses le samedi" --address "12 rue Mercière, 69002 Lyon" --lat 45.7622 --lon 4.8320"#]
     )
 
@@ -68,32 +72,29 @@ enum AddCommands {
             text("urgency", "U", "low, normal (default) or high"),
             text("on_behalf_of", "WHO", "the person helped, when someone asks for them"),
         ],
-        required: ["category", "title"],
         examples: [#"boucle request add --category conversation --title "Appel hebdomadaire" --remote --on-behalf-of "ma mère""#]
     )
 
     static let round = addCommand(
         .round, summary: "Add a food-distribution round or a maraude; prints its id.",
         fields: [
-            text("kind", "K", "food-distribution, maraude or other"),
-            text("date", "YYYY-MM-DD", "the day of the round"),
+            text("kind", "K", "food-distribution, maraude or other", required: true),
+            text("date", "YYYY-MM-DD", "the day of the round", required: true),
             text("area", "A", "where the round goes"),
             text("title", "T", "a short title"),
             text("status", "S", "planned (default), done or cancelled"),
         ],
-        required: ["kind", "date"],
         examples: ["boucle round add --kind maraude --date 2026-12-03 --area \"Presqu'île\""]
     )
 
     static let signup = addCommand(
         .signup, summary: "Sign a volunteer up to a round; prints the sign-up's id.",
         fields: [
-            text("round", "ID", "the round's id"),
-            text("volunteer", "NAME", "the volunteer's name"),
+            text("round", "ID", "the round's id", required: true),
+            text("volunteer", "NAME", "the volunteer's name", required: true),
             text("phone", "PHONE", "the volunteer's phone"),
             text("status", "S", "confirmed (default) or cancelled"),
         ],
-        required: ["round", "volunteer"],
         examples: ["boucle signup add --round 3f2a9c1e --volunteer Samira"]
     )
 
@@ -106,11 +107,8 @@ enum AddCommands {
     ]
 
     private static func addCommand(_ collection: RecordCollection, summary: String, fields: [FieldOption],
-                                   required: [String], examples: [String]) -> Command {
+                                   examples: [String]) -> Command {
         Command("\(collection.rawValue) add", summary: summary, options: fields.map(\.option), examples: examples) { context in
-            for field in required where !context.arguments.has("--" + field) {
-                throw UsageError("--\(field) is required: see `boucle \(collection.rawValue) add --help`")
-            }
             let store = try context.openStore()
             var values = defaults[collection] ?? [:]
             for field in fields {

@@ -14,12 +14,15 @@ enum ChangeSetCommands {
         examples: ["boucle export -o /media/usb/maraude-2026-12-03.changeset", "boucle export --all -o everything.changeset"]
     ) { context in
         let path = try context.required("-o")
+        if ReplicaFiles.isPart(of: context.replicaPath, path: path) {
+            throw CLIError("\(path) is the replica itself: export to another file")
+        }
         let store = try context.openStore()
         let summary = try store.exportChangeSet(all: context.arguments.flag("--all"), path: path)
         if context.json {
             context.printJSON(.object(["file": .string(path), "changes": .number(Double(summary.changes)), "records": .number(Double(summary.records))]))
         } else {
-            context.say("wrote \(summary.changes) changes (\(summary.records) records) to \(path)")
+            context.say("wrote \(Plural.count(summary.changes, "change")) (\(Plural.count(summary.records, "record"))) to \(path)")
         }
     }
 
@@ -34,13 +37,14 @@ enum ChangeSetCommands {
         if context.json {
             context.printJSON(.object([
                 "file": .string(path), "changes": .number(Double(summary.changes)),
-                "records_changed": .number(Double(summary.recordsChanged)), "conflicts": .number(Double(summary.conflicts.count)),
+                "applied": .number(Double(summary.applied)), "conflicts": .number(Double(summary.conflicts.count)),
             ]))
             return
         }
-        var line = "imported \(summary.changes) changes from replica \(summary.origin.map { String($0.rawValue.prefix(8)) } ?? "?"): \(summary.recordsChanged) records changed"
+        let origin = summary.origin.map { String($0.rawValue.prefix(8)) } ?? "?"
+        var line = "imported \(Plural.count(summary.changes, "change")) from replica \(origin): \(summary.applied) new here"
         if !summary.conflicts.isEmpty {
-            line += ", \(summary.conflicts.count) conflicts (see `boucle conflicts`)"
+            line += ", \(Plural.count(summary.conflicts.count, "conflict")) (see `boucle conflicts`)"
         }
         context.say(line)
     }

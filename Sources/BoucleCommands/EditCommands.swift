@@ -15,7 +15,8 @@ enum EditCommands {
     ) { context in
         let store = try context.openStore()
         let id = try store.resolveID(context.arguments.positionals[0])
-        let collection = try store.record(id).collection
+        let record = try store.record(id)
+        let collection = record.collection
         var fields: [String: FieldValue] = [:]
         for assignment in context.arguments.positionals.dropFirst() {
             guard let equals = assignment.firstIndex(of: "=") else {
@@ -24,6 +25,10 @@ enum EditCommands {
             let name = String(assignment[..<equals])
             let text = String(assignment[assignment.index(after: equals)...])
             fields[name] = try FieldInput.value(text, field: name, in: collection, store: store)
+        }
+        let located = record.values.merging(fields) { $1 }.filter { $0.value != .null }
+        if (located["lat"] == nil) != (located["lon"] == nil) {
+            throw UsageError("lat and lon go together: a record has both or neither (clear both with lat= lon=)")
         }
         try References.check(fields, of: collection, in: store)
         try store.update(id, fields: fields)

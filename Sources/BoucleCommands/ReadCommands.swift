@@ -11,8 +11,12 @@ enum ReadCommands {
         options: [
             .value("--category", "C", help: "only this category"),
             .value("--status", "S", help: "only this status"),
+            .value("--near", "LAT,LON", help: "only located records, nearest first (with --within)"),
+            .value("--within", "METERS", help: "with --near: no further than this"),
+            .value("--address", "TEXT", help: "only records in the same building as this address"),
         ],
-        examples: ["boucle list offer --category groceries --status open", "boucle list request --json"]
+        examples: ["boucle list offer --category groceries --status open", "boucle list request --near 45.7676,4.8344 --within 800",
+                   "boucle list request --address \"12 rue Mercière, 69002 Lyon\"", "boucle list request --json"]
     ) { context in
         let name = context.arguments.positionals[0]
         guard let collection = RecordCollection(rawValue: name) else {
@@ -24,6 +28,21 @@ enum ReadCommands {
             if let wanted = context.arguments.value(option) {
                 records = records.filter { $0.text(field) == wanted }
             }
+        }
+        if let address = context.arguments.value("--address") {
+            guard let key = AddressKey.make(address) else { throw UsageError("--address needs a street address") }
+            records = records.filter { $0.place.buildingKey == key }
+        }
+        if context.arguments.has("--within"), !context.arguments.has("--near") {
+            throw UsageError("--within goes with --near LAT,LON")
+        }
+        if let near = context.arguments.value("--near") {
+            guard let center = Coordinate(near) else { throw UsageError("--near takes LAT,LON, e.g. 45.7676,4.8344") }
+            let within = try context.arguments.value("--within").map { text -> Double in
+                guard let meters = Double(text), meters >= 0, meters.isFinite else { throw UsageError("--within takes a distance in metres") }
+                return meters
+            }
+            records = nearest(records, to: center, within: within)
         }
         if context.json {
             context.printJSON(.array(records.map(Rendering.json)))
@@ -47,8 +66,21 @@ enum ReadCommands {
         .category: ["slug", "label"],
     ]
 
+    /// The located records, nearest to `center` first, no further than `within` metres.
+    private static func nearest(_ records: [StoredRecord], to center: Coordinate, within: Double?) -> [StoredRecord] {
+        var located: [(record: StoredRecord, distance: Double)] = []
+        for record in records {
+            guard let point = record.place.coordinate else { continue }
+            let distance = GreatCircle.distance(center, point)
+            if let within, distance > within { continue }
+            located.append((record, distance))
+        }
+        located.sort { a, b in a.distance != b.distance ? a.distance < b.distance : a.record.id < b.record.id }
+        return located.map(\.record)
+    }
+
     /// Where help happens: "remote", the address, or nothing.
-    private static func place(_ record: StoredRecord) -> String {
+    static func place(_ record: StoredRecord) -> String {
         if record.state.fields["remote"]?.value == .bool(true) { return "remote" }
         return record.text("address") ?? ""
     }
@@ -61,14 +93,33 @@ enum ReadCommands {
         let store = try context.openStore()
         let record = try store.record(try store.resolveID(context.arguments.positionals[0]))
         if context.json {
-            context.printJSON(Rendering.json(record))
+            var object = Rendering.json(record)
+            if record.collection == .round, var fields = object.objectValue {
+                fields["volunteers"] = .array(try signups(of: record, in: store).map(Rendering.json))
+                object = .object(fields)
+            }
+            context.printJSON(object)
             return
         }
         var lines = ["\(record.collection.rawValue) \(record.id)", "  team: \(record.state.team)"]
         for (name, value) in record.values.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(name): \(value.display)")
         }
+        if record.collection == .round {
+            let volunteers = try signups(of: record, in: store)
+            lines.append("  volunteers: \(volunteers.isEmpty ? "none yet" : String(volunteers.count))")
+            for signup in volunteers {
+                lines.append("    \(signup.text("volunteer") ?? "")\(signup.text("phone").map { " (\($0))" } ?? "")  [\(signup.id.rawValue.prefix(8))]")
+            }
+        }
         context.say(lines.joined(separator: "\n"))
+    }
+
+    /// The confirmed sign-ups of a round, by volunteer name.
+    private static func signups(of round: StoredRecord, in store: ReplicaStore) throws -> [StoredRecord] {
+        try store.records(in: .signup)
+            .filter { $0.text("round") == round.id.rawValue && $0.text("status") != "cancelled" }
+            .sorted { ($0.text("volunteer") ?? "", $0.id) < ($1.text("volunteer") ?? "", $1.id) }
     }
 
     static let categories = Command(

@@ -2,6 +2,23 @@ import BoucleCore
 import BoucleStore
 import Foundation
 
+/// "1 change", "2 changes".
+enum Plural {
+    static func count(_ number: Int, _ word: String) -> String {
+        "\(number) \(word)\(number == 1 ? "" : "s")"
+    }
+}
+
+/// The files a replica lives in: the database, its WAL and its shared memory.
+enum ReplicaFiles {
+    /// True when `path` names one of the replica's files (after resolving `.`, `..` and links).
+    static func isPart(of replica: String, path: String) -> Bool {
+        let target = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let base = URL(fileURLWithPath: replica).standardizedFileURL.resolvingSymlinksInPath().path
+        return [base, base + "-wal", base + "-shm", base + "-journal"].contains(target)
+    }
+}
+
 /// How records, times and tables are shown to people and scripts.
 enum Rendering {
     /// A record as JSON: `id`, `collection`, `team` and its set fields.

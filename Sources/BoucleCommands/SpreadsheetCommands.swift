@@ -22,21 +22,25 @@ enum SpreadsheetCommands {
         let collection = try SpreadsheetColumns.collection(context.arguments.positionals[0])
         let path = context.arguments.positionals[1]
         let bytes = try Files.read(path, limit: CSV.maxFileBytes)
-        let rows: [ImportRow]
+        let store = try context.openStore()
+        let summary: RowImportSummary
         do {
-            rows = try SpreadsheetColumns.importRows(CSV.rows(bytes), of: collection)
+            let rows = try SpreadsheetColumns.importRows(CSV.rows(bytes), of: collection)
+            summary = try store.importRows(collection, rows: rows, rules: SpreadsheetColumns.newRecordRules(collection))
         } catch let error as CSVError {
             throw CLIError("\(path): \(error); nothing was imported")
+        } catch let error as SpreadsheetError {
+            throw CLIError("\(path): \(error.message); nothing was imported")
+        } catch StoreError.invalid(let message) {
+            throw CLIError("\(path): \(message)")
         }
-        let store = try context.openStore()
-        let summary = try store.importRows(collection, rows: rows, rules: SpreadsheetColumns.newRecordRules(collection))
         if context.json {
             context.printJSON(.object([
                 "rows": .number(Double(summary.rows)), "added": .number(Double(summary.added)),
                 "updated": .number(Double(summary.updated)), "unchanged": .number(Double(summary.unchanged)),
             ]))
         } else {
-            context.say("imported \(summary.rows) rows into \(collection.rawValue): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged")
+            context.say("imported \(summary.rows) \(summary.rows == 1 ? "row" : "rows") into \(collection.rawValue): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged")
         }
     }
 
@@ -61,7 +65,7 @@ enum SpreadsheetCommands {
         if context.json {
             context.printJSON(.object(["file": .string(path), "rows": .number(Double(records.count))]))
         } else {
-            context.say("wrote \(records.count) \(collection.rawValue) rows to \(path)")
+            context.say("wrote \(records.count) \(collection.rawValue) \(records.count == 1 ? "row" : "rows") to \(path)")
         }
     }
 
@@ -92,7 +96,7 @@ enum SpreadsheetCommands {
         if context.json {
             context.printJSON(.object(["file": .string(path), "features": .number(Double(features.count)), "contacts": .bool(withContacts)]))
         } else {
-            context.say("wrote \(features.count) offers and requests to \(path)\(withContacts ? " (with contacts)" : "")")
+            context.say("wrote \(features.count) \(features.count == 1 ? "feature" : "features") to \(path)\(withContacts ? " (with contacts)" : "")")
         }
     }
 }
@@ -147,16 +151,16 @@ enum SpreadsheetColumns {
     /// empty are skipped (spreadsheets leave them after the data). Errors name the line and the
     /// column, never a cell's value.
     static func importRows(_ rows: [CSVRow], of collection: RecordCollection) throws -> [ImportRow] {
-        guard let first = rows.first else { throw CLIError("the file is empty: its first row must name the columns (see `boucle export-csv \(collection.rawValue)`)") }
+        guard let first = rows.first else { throw SpreadsheetError("the file is empty: its first row must name the columns (see `boucle export-csv \(collection.rawValue)`)") }
         let known = header(collection)
         var names: [String] = []
         for (index, cell) in first.cells.enumerated() {
             let name = cell.trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty else { throw CLIError("line \(first.line): column \(index + 1) of the header has no name") }
+            guard !name.isEmpty else { throw SpreadsheetError("line \(first.line): column \(index + 1) of the header has no name") }
             guard known.contains(name) else {
-                throw CLIError("line \(first.line): unknown column \"\(name.prefix(40))\" for \(collection.rawValue) (columns: \(known.joined(separator: ", ")))")
+                throw SpreadsheetError("line \(first.line): unknown column \"\(name.prefix(40))\" for \(collection.rawValue) (columns: \(known.joined(separator: ", ")))")
             }
-            guard !names.contains(name) else { throw CLIError("line \(first.line): column \(name) appears twice") }
+            guard !names.contains(name) else { throw SpreadsheetError("line \(first.line): column \(name) appears twice") }
             names.append(name)
         }
         let kinds = collection.fields
@@ -167,7 +171,7 @@ enum SpreadsheetColumns {
                 if name == "id" {
                     let text = cell.trimmingCharacters(in: .whitespaces).lowercased()
                     guard text.isEmpty || UUIDString(text) != nil else {
-                        throw CLIError("line \(row.line): column id must be a record id (a UUID) or empty")
+                        throw SpreadsheetError("line \(row.line): column id must be a record id (a UUID) or empty")
                     }
                     id = UUIDString(text)
                 } else if let kind = kinds[name] {
@@ -186,10 +190,17 @@ enum SpreadsheetColumns {
         guard let value = kind.parse(text) else {
             var message = "line \(line): column \(column) must be \(kind.expectation)"
             if case .number = kind, text.contains(",") { message += ", with a decimal point (45.7627, not 45,7627)" }
-            throw CLIError(message + "; nothing was imported")
+            throw SpreadsheetError(message)
         }
         return value
     }
+}
+
+/// A row of a CSV file that cannot be read as a record: "line N: …", naming the column, never
+/// the cell's value.
+struct SpreadsheetError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
 
 /// Located open offers and requests as GeoJSON Features (RFC 7946): a Point geometry with

@@ -58,7 +58,7 @@ enum SyncCommand {
                 }
                 let more = answer.headers["Boucle-More"] == "true"
                 let imported = try store.applyPulledPage(answer.body, next: next, more: more)
-                summary.received += imported.recordsChanged
+                summary.received += imported.applied
                 summary.conflicts += imported.conflicts.count
                 progress.show("pulled \(summary.received) changes")
                 if !more { break }
@@ -74,8 +74,8 @@ enum SyncCommand {
             context.printJSON(.object(["sent": .number(Double(summary.sent)), "received": .number(Double(summary.received)),
                                        "conflicts": .number(Double(summary.conflicts))]))
         } else {
-            var line = "synced with \(server): sent \(summary.sent) changes, received \(summary.received)"
-            line += summary.conflicts == 0 ? ", no conflicts" : ", \(summary.conflicts) conflicts (see `boucle conflicts`)"
+            var line = "synced with \(server): sent \(Plural.count(summary.sent, "change")), received \(summary.received) new"
+            line += summary.conflicts == 0 ? ", no conflicts" : ", \(Plural.count(summary.conflicts, "conflict")) (see `boucle conflicts`)"
             context.say(line)
         }
     }

@@ -106,7 +106,7 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
         case .invalidUTF8(let line):
             "line \(line): not valid UTF-8 (save the file as \"CSV UTF-8\")"
         case let .wrongCellCount(line, expected, found):
-            "line \(line): \(found) cells where the header has \(expected)"
+            "line \(line): \(found) \(found == 1 ? "cell" : "cells") where the header has \(expected)"
         }
     }
 }

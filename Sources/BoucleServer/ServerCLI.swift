@@ -20,7 +20,7 @@ public enum ServerCLI {
             "HTTP/1.1 on loopback by default; put a reverse proxy in front for TLS (see README).",
         ],
         globalOptions: globalOptions,
-        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup]
+        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup, stats]
     )
 
     /// Runs `boucle-server` with `arguments` (without the program name); returns the exit status.
@@ -150,6 +150,16 @@ public enum ServerCLI {
         guard !FileManager.default.fileExists(atPath: path) else { throw CommandFailure("\(path) exists already: choose a new file") }
         try openStore(arguments).backup(to: path)
         StandardStreams.out("backed up \(databasePath(arguments)) to \(path)\n")
+    }
+}
+
+extension ServerCLI {
+    static let stats = Command(CommandSpec(
+        "stats", summary: "Count a tenant's offers, requests and matches by category, status and team.",
+        options: [.value("--tenant", "T", help: "the tenant", required: true), .flag("--json", help: "print JSON instead of text")]
+    )) { arguments in
+        let stats = try openStore(arguments).stats(tenant: arguments.value("--tenant") ?? "")
+        StandardStreams.out(arguments.flag("--json") ? JSONWriter.string(stats.json, pretty: true) + "\n" : stats.report)
     }
 }
 

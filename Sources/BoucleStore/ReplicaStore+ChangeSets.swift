@@ -7,8 +7,8 @@ public struct ImportSummary: Equatable, Sendable {
     public var origin: UUIDString?
     /// Change lines read.
     public var changes = 0
-    /// Records whose state changed.
-    public var recordsChanged = 0
+    /// Changes that changed this replica's state (the others were known here already).
+    public var applied = 0
     /// Losing writes logged in the conflict log.
     public var conflicts: [Conflict] = []
 }
@@ -48,7 +48,7 @@ extension ReplicaStore {
                 case .change(let change):
                     let outcome = try apply(change)
                     summary.changes += 1
-                    if outcome.changed { summary.recordsChanged += 1 }
+                    if outcome.changed { summary.applied += 1 }
                     summary.conflicts += outcome.conflicts
                     newest = max(newest, change.stamp.hlc)
                 }

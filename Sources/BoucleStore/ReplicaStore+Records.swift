@@ -35,7 +35,7 @@ extension ReplicaStore {
             } else {
                 id = environment.newID()
             }
-            try applyLocal(Change(collection: collection, id: id, team: team, stamp: nextStamp(), operation: .set(fields)))
+            try applyLocalEdit(Change(collection: collection, id: id, team: team, stamp: nextStamp(), operation: .set(fields)))
             return id
         }
     }
@@ -48,8 +48,14 @@ extension ReplicaStore {
             if state.collection == .category, fields["slug"] != nil {
                 throw StoreError.invalid("a category's slug is its identity and cannot change: add a new category instead")
             }
-            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .set(fields),
+            try applyLocalEdit(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .set(fields),
                                   prev: state.fields.filter { fields[$0.key] != nil }.mapValues(\.stamp)))
+            // A match's request follows the match's status.
+            if state.collection == .match, case .text(let status)? = fields["status"],
+               case .text(let request)? = state.fields["request"]?.value, let requestID = UUIDString(request),
+               let requestRecord = try? record(requestID) {
+                try followMatch(request: requestRecord, matchStatus: status)
+            }
         }
     }
 
@@ -57,7 +63,7 @@ extension ReplicaStore {
     public func delete(_ id: UUIDString) throws {
         try write {
             let state = try liveState(id)
-            try applyLocal(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .delete,
+            try applyLocalEdit(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .delete,
                                   prev: state.fields.mapValues(\.stamp)))
         }
     }
@@ -97,7 +103,8 @@ extension ReplicaStore {
         return state
     }
 
-    private func applyLocal(_ change: Change) throws {
+    /// Validates and merges one of this replica's own edits.
+    func applyLocalEdit(_ change: Change) throws {
         if let problem = change.problem() { throw StoreError.invalid(problem) }
         try apply(change)
     }

@@ -19,7 +19,7 @@ final class ExchangeTests: CLITestCase {
         let sudID = try XCTUnwrap(try sud.status()["replica_id"] as? String)
         XCTAssertEqual(
             try sud.importFile(path("first.changeset")),
-            "imported 1 changes from replica \(nordID.prefix(8)): 1 records changed"
+            "imported 1 change from replica \(nordID.prefix(8)): 1 new here"
         )
         XCTAssertEqual(try nord.digest(), try sud.digest())
 
@@ -117,19 +117,19 @@ final class ExchangeTests: CLITestCase {
 
         XCTAssertEqual(
             try sud.importFile(changeSet),
-            "imported 1 changes from replica \(nordID.prefix(8)): 1 records changed, 1 conflicts (see `boucle conflicts`)"
+            "imported 1 change from replica \(nordID.prefix(8)): 1 new here, 1 conflict (see `boucle conflicts`)"
         )
         let digest = try sud.digest()
         let conflicts = try sud.ok("conflicts", "--json")
         let offers = try sud.ok("list", "offer", "--json")
 
-        XCTAssertEqual(try sud.importFile(changeSet), "imported 1 changes from replica \(nordID.prefix(8)): 0 records changed")
+        XCTAssertEqual(try sud.importFile(changeSet), "imported 1 change from replica \(nordID.prefix(8)): 0 new here")
         XCTAssertEqual(try sud.digest(), digest)
         XCTAssertEqual(try sud.ok("conflicts", "--json"), conflicts, "the same conflict is logged once")
         XCTAssertEqual(try sud.ok("list", "offer", "--json"), offers)
 
         let third = try JSON.object(try sud.json("import", changeSet))
-        XCTAssertEqual(third["records_changed"] as? Int, 0)
+        XCTAssertEqual(third["applied"] as? Int, 0)
         XCTAssertEqual(third["changes"] as? Int, 1)
         XCTAssertEqual(try sud.digest(), digest)
     }

@@ -24,6 +24,7 @@ final class HelpGoldenTests: CLITestCase {
         ("categories", ["categories"]),
         ("export", ["export"]),
         ("import", ["import"]),
+        ("sync", ["sync"]),
         ("status", ["status"]),
         ("conflicts", ["conflicts"]),
     ]

@@ -84,8 +84,9 @@ final class RequestLineTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(parseRequest("\r\n\n\r\nGET /b HTTP/1.1\r\n\r\n")).path, "/b")
     }
 
-    func testBareCRBeforeRequestLineIsInvalidRequestLine() {
-        assertRequestError("\rGET / HTTP/1.1\r\n\r\n", .invalidRequestLine)
+    /// A CR not followed by LF is not an empty line: it is the first byte of the method.
+    func testBareCRBeforeRequestLineIsNotSkipped() {
+        assertRequestError("\rGET / HTTP/1.1\r\n\r\n", .invalidMethod)
     }
 
     func testRequestLineErrorsAreAnswered400() {

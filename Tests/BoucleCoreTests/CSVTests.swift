@@ -1,0 +1,164 @@
+import BoucleCore
+import Foundation
+import XCTest
+
+/// The CSV codec (RFC 4180): one test per rule, whole error texts asserted, and a seeded round
+/// trip of awkward cells.
+final class CSVTests: XCTestCase {
+    private func rows(_ text: String) throws(CSVError) -> [CSVRow] { try CSV.rows(Array(text.utf8)) }
+
+    private func assertRefuses(_ bytes: [UInt8], _ expected: CSVError, _ description: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            let rows = try CSV.rows(bytes)
+            XCTFail("accepted as \(rows)", file: file, line: line)
+        } catch {
+            XCTAssertEqual(error, expected, file: file, line: line)
+            XCTAssertEqual(error.description, description, file: file, line: line)
+        }
+    }
+
+    private func assertRefuses(_ text: String, _ expected: CSVError, _ description: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        assertRefuses(Array(text.utf8), expected, description, file: file, line: line)
+    }
+
+    // MARK: Writing
+
+    func testWriterQuotesOnlyCellsWithACommaAQuoteOrALineBreak() {
+        let bytes = CSV.encode([
+            ["plain", "Crème brûlée", "a,b", "say \"hi\"", "two\nlines", "cr\rhere", ""],
+        ])
+        XCTAssertEqual(
+            String(decoding: bytes, as: UTF8.self),
+            "plain,Crème brûlée,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\",\n"
+        )
+    }
+
+    func testWriterEndsRowsWithLineFeeds() {
+        XCTAssertEqual(String(decoding: CSV.encode([["a", "b"], ["c", "d"]]), as: UTF8.self), "a,b\nc,d\n")
+    }
+
+    func testWriterQuotesTheLoneEmptyCellOfARowSoItIsNotABlankLine() throws {
+        let bytes = CSV.encode([["id"], [""], ["x"]])
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "id\n\"\"\nx\n")
+        XCTAssertEqual(try CSV.rows(bytes).map(\.cells), [["id"], [""], ["x"]])
+    }
+
+    // MARK: Reading
+
+    func testQuotedCellKeepsCommasAndDoubledQuotes() throws {
+        XCTAssertEqual(try rows("a,\"b, c\",\"say \"\"hi\"\"\",\"\"\n"), [CSVRow(line: 1, cells: ["a", "b, c", "say \"hi\"", ""])])
+    }
+
+    func testQuoteInsideAnUnquotedCellIsKeptAsItIs() throws {
+        XCTAssertEqual(try rows("a,5\" screen\n"), [CSVRow(line: 1, cells: ["a", "5\" screen"])])
+    }
+
+    func testEmbeddedNewlineStaysInItsCellAndLaterRowsKeepTheirFileLine() throws {
+        XCTAssertEqual(try rows("id,details\n1,\"first\nsecond\r\nthird\"\n2,x\n"), [
+            CSVRow(line: 1, cells: ["id", "details"]),
+            CSVRow(line: 2, cells: ["1", "first\nsecond\r\nthird"]),
+            CSVRow(line: 5, cells: ["2", "x"]),
+        ])
+    }
+
+    func testCRLFLineEndsReadLikeLineFeeds() throws {
+        XCTAssertEqual(try rows("a,b\r\n\"c\",d\r\n"), try rows("a,b\n\"c\",d\n"))
+        XCTAssertEqual(try rows("a,b\r\n\"c\",d\r\n"), [CSVRow(line: 1, cells: ["a", "b"]), CSVRow(line: 2, cells: ["c", "d"])])
+    }
+
+    func testByteOrderMarkAtTheStartIsSkipped() throws {
+        XCTAssertEqual(try CSV.rows([0xEF, 0xBB, 0xBF] + Array("id,title\r\n".utf8)), [CSVRow(line: 1, cells: ["id", "title"])])
+    }
+
+    func testLastRowNeedsNoLineEndAndATrailingCommaIsAnEmptyCell() throws {
+        XCTAssertEqual(try rows("a,b,c\n1,2,"), [CSVRow(line: 1, cells: ["a", "b", "c"]), CSVRow(line: 2, cells: ["1", "2", ""])])
+    }
+
+    func testBlankLinesAreSkippedAndStillCounted() throws {
+        XCTAssertEqual(try rows("a,b\n\n\r\n1,2\n\n"), [CSVRow(line: 1, cells: ["a", "b"]), CSVRow(line: 4, cells: ["1", "2"])])
+        XCTAssertEqual(try rows(""), [])
+    }
+
+    func testSpacesAroundCellsAreKept() throws {
+        XCTAssertEqual(try rows(" a , b \n"), [CSVRow(line: 1, cells: [" a ", " b "])])
+    }
+
+    // MARK: Refusing
+
+    func testRowWithMoreCellsThanTheHeaderIsRefusedWithItsLine() {
+        assertRefuses("a,b\n1,2\n\"x\ny\",2,3\n", .wrongCellCount(line: 3, expected: 2, found: 3),
+                      "line 3: 3 cells where the header has 2")
+    }
+
+    func testRowWithFewerCellsThanTheHeaderIsRefusedWithItsLine() {
+        assertRefuses("a,b,c\n1,2,3\n4\n", .wrongCellCount(line: 3, expected: 3, found: 1),
+                      "line 3: 1 cell where the header has 3")
+    }
+
+    func testUnterminatedQuoteNamesTheLineItOpensOn() {
+        assertRefuses("a,b\n1,\"never closed\n2,3\n", .unterminatedQuote(line: 2),
+                      "line 2: a quoted cell is never closed (a \" is missing)")
+    }
+
+    func testTextAfterAClosingQuoteIsRefused() {
+        assertRefuses("a,b\n\"x\"y,2\n", .textAfterClosingQuote(line: 2),
+                      "line 2: text after the closing quote of a cell (write a \" inside a quoted cell as \"\")")
+    }
+
+    func testCarriageReturnWithoutLineFeedIsRefused() {
+        assertRefuses("a,b\r1,2\n", .bareCarriageReturn(line: 1),
+                      "line 1: a carriage return without a line feed (save the file with CRLF or LF line ends)")
+    }
+
+    func testCellsMustBeUTF8() {
+        assertRefuses(Array("a,b\n1,caf".utf8) + [0xE9] + Array("\n".utf8), .invalidUTF8(line: 2),
+                      "line 2: not valid UTF-8 (save the file as \"CSV UTF-8\")")
+    }
+
+    func testFileOverFiftyMebibytesIsRefused() {
+        assertRefuses([UInt8](repeating: UInt8(ascii: "a"), count: CSV.maxFileBytes + 1),
+                      .fileTooLarge(bytes: CSV.maxFileBytes + 1),
+                      "the file is larger than 50 MiB (52428801 bytes or more): split it into smaller files")
+    }
+
+    func testCellOverSixtyFourKibibytesIsRefused() throws {
+        let fits = String(repeating: "é", count: CSV.maxCellBytes / 2)
+        XCTAssertEqual(try rows("a\n\"\(fits)\"\n").last?.cells, [fits])
+        assertRefuses("a\nb\n\"" + fits + "x\"\n", .cellTooLong(line: 3), "line 3: a cell is longer than 64 KiB")
+        assertRefuses("a\n" + fits + "x\n", .cellTooLong(line: 2), "line 2: a cell is longer than 64 KiB")
+    }
+
+    func testErrorsNeverQuoteACell() {
+        let secret = "06 39 98 12 34"
+        for text in ["a,b\n\(secret)\n", "a\n\"\(secret)\n", "a\n\"\(secret)\"x\n"] {
+            do {
+                _ = try rows(text)
+                XCTFail("accepted \(text)")
+            } catch {
+                XCTAssertFalse(error.description.contains(secret), error.description)
+            }
+        }
+    }
+
+    // MARK: Round trip
+
+    /// Rows of awkward cells (commas, quotes, CR, LF, accents, empty cells) read back equal.
+    func testWrittenRowsReadBackEqual() throws {
+        let seed = ProcessInfo.processInfo.environment["BOUCLE_SEED"].flatMap(UInt64.init) ?? 20_261_102
+        print("CSVTests round trip seed \(seed) (replay with BOUCLE_SEED=\(seed))")
+        var rng = SeededGenerator(seed: seed)
+        let pieces = ["a", "é", ",", "\"", "\n", "\r\n", "\r", " ", "Lyon", "🚲", "\"\"", ""]
+        for _ in 0..<200 {
+            let width = Int.random(in: 1...6, using: &rng)
+            let table = (0..<Int.random(in: 1...8, using: &rng)).map { _ in
+                (0..<width).map { _ in
+                    (0..<Int.random(in: 0...5, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+                }
+            }
+            let bytes = CSV.encode(table)
+            XCTAssertEqual(try CSV.rows(bytes).map(\.cells), table, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+}
