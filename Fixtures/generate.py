@@ -1557,9 +1557,13 @@ Files for `boucle import-csv` and `boucle export-csv`, written by `Fixtures/gene
 phone numbers are of the form `06 39 98 xx xx`; streets and coordinates are real places of Lyon.
 
 They are written exactly as `boucle export-csv` writes (RFC 4180): UTF-8 without a byte order
-mark, LF line ends, the header `{",".join(CSV_COLUMNS["offer"])}` (offers) or
-`{",".join(CSV_COLUMNS["request"])}` (requests), rows in id order, a cell quoted only when it holds a comma, a
-quote (doubled) or a line break, numbers in canonical form, `true`/`false`, an unset field empty.
+mark, LF line ends, rows in id order after the header
+
+- offers: `{",".join(CSV_COLUMNS["offer"])}`
+- requests: `{",".join(CSV_COLUMNS["request"])}`
+
+a cell quoted only when it holds a comma, a quote (doubled) or a line break, numbers in
+canonical form, `true`/`false`, an unset field empty.
 So importing one into an empty replica and exporting it again gives the same bytes:
 
     boucle import-csv offer Fixtures/csv/offers.csv

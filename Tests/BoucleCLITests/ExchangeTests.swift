@@ -13,7 +13,7 @@ final class ExchangeTests: CLITestCase {
         let offer = try nord.addOffer("--address", "12 rue Mercière, 69002 Lyon", "--lat", "45.7622", "--lon", "4.8320")
         XCTAssertEqual(
             try nord.ok("export", "-o", path("first.changeset")),
-            "wrote 1 changes (1 records) to \(path("first.changeset"))"
+            "wrote 1 change (1 record) to \(path("first.changeset"))"
         )
         let nordID = try XCTUnwrap(try nord.status()["replica_id"] as? String)
         let sudID = try XCTUnwrap(try sud.status()["replica_id"] as? String)

@@ -88,6 +88,11 @@ final class ServerShutdownTests: ServerTestCase {
         try unfinished.send("POST /v1/changes HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
         assertHealthy(server)
 
+        let pid = server.child.processIdentifier
+        for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
+            print("DEBUG", task, status.split(separator: "\n").filter { $0.hasPrefix("Sig") || $0.hasPrefix("Name") || $0.hasPrefix("ShdPnd") })
+        }
         let started = Date()
         XCTAssertEqual(server.stop(timeout: 10), ChildProcess.Exit(status: 0, signaled: false))
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "stopping waits for no idle connection")
