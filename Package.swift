@@ -44,7 +44,8 @@ let package = Package(
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
         .testTarget(
             name: "BoucleCLITests",
-            dependencies: ["BoucleCore", "BoucleStore", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"]
+            dependencies: ["BoucleCore", "BoucleStore", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"],
+            exclude: ["Golden"]
         ),
     ]
 )

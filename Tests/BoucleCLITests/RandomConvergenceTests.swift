@@ -168,6 +168,8 @@ final class RandomConvergenceTests: CLITestCase {
             for _ in 0...random.below(3) {
                 let (field, value) = randomField(collection, &random)
                 assignments[field] = value
+                // A record has both coordinates or neither.
+                if field == "lat" { assignments["lon"] = longitude(&random) }
             }
             // A unique prefix of the id now and then, as people type them.
             let typed = random.chance(0.2) ? String(id.prefix(13)) : id

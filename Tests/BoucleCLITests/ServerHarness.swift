@@ -87,7 +87,9 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Sends `signal` to the child (a no-op once it has exited).
     func send(_ signal: Int32) {
-        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+        let running = process.isRunning
+        let result = running ? Glibc.kill(process.processIdentifier, signal) : -2
+        print("DEBUG send \(signal) to \(process.processIdentifier) running \(running) result \(result)")
     }
 
     /// Waits at most `timeout` seconds for the child to exit; nil if it is still running. Once it

@@ -98,8 +98,10 @@ final class ServerShutdownTests: ServerTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "stopping waits for no idle connection")
         XCTAssertTrue(idle.isClosedByServer())
         XCTAssertTrue(unfinished.isClosedByServer())
-        XCTAssertTrue(server.child.stderr.hasSuffix("boucle-server: stopping: finishing requests in flight\nboucle-server: stopped\n"),
-                      server.child.stderr)
+        let log = server.child.stderr
+        let stopping = try XCTUnwrap(log.range(of: "boucle-server: stopping: finishing requests in flight\n"), log)
+        XCTAssertTrue(log.hasSuffix("boucle-server: stopped\n"), log)
+        XCTAssertFalse(log[stopping.upperBound...].contains(" POST "), "the unfinished request is not served: \(log)")
         XCTAssertEqual(try integrityCheck(serverDB), "ok")
     }
 
