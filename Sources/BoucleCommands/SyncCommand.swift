@@ -67,7 +67,10 @@ enum SyncCommand {
         } catch {
             progress.clear()
             let pending = (try? store.status().pendingRecords) ?? pendingBefore
-            throw CLIError("sync failed: \(error). Nothing is lost: \(pending) changed records are still pending here; run `boucle sync` again when the problem is fixed")
+            let kept = pending == 0
+                ? "everything made here was pushed; the rest will arrive"
+                : "\(Plural.count(pending, "changed record")) still pending here"
+            throw CLIError("sync failed: \(error). Nothing is lost (\(kept)): run `boucle sync` again when the problem is fixed")
         }
         progress.clear()
         if context.json {

@@ -31,16 +31,17 @@ extension RecordState {
         return out
     }
 
-    /// The changes that rebuild this record elsewhere: one set change per stamp among its fields,
-    /// or one delete for a tombstone (Protocol/SPEC.md §4). Only registers with `seq > since`
-    /// are included; a tombstone is included when `includeTombstone` is true.
-    public func changes(id: UUIDString, fieldsSince since: Int64, includeTombstone: Bool) -> [Change] {
+    /// The changes that bring a record changed after local sequence `since` up to date elsewhere:
+    /// one set change per stamp among its registers stored after `since`, or one delete for a
+    /// tombstone (Protocol/SPEC.md §4). When none of its registers is newer (only its team
+    /// changed), every register is sent, so the team travels with them.
+    public func changes(id: UUIDString, fieldsSince since: Int64) -> [Change] {
         if let tombstone {
-            guard includeTombstone else { return [] }
             return [Change(collection: collection, id: id, team: team, stamp: tombstone, operation: .delete, prev: tombstonePrev)]
         }
+        let newer = fields.filter { $0.value.seq > since }
         var groups: [Stamp: [String: FieldRegister]] = [:]
-        for (name, register) in fields where register.seq > since {
+        for (name, register) in newer.isEmpty ? fields : newer {
             groups[register.stamp, default: [:]][name] = register
         }
         return groups

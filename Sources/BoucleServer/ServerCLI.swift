@@ -55,6 +55,9 @@ public enum ServerCLI {
             limits.http.maxBodyBytes = number
         }
         let path = databasePath(arguments)
+        // Block SIGTERM and SIGINT before any thread starts, so that every thread inherits the
+        // mask and a signal sent at any moment waits, pending, for the thread that `sigwait`s it.
+        let stopSignals = StopSignals()
         _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
         let service = BoucleService(databasePath: path)
         let box = ServerBox()
@@ -67,19 +70,12 @@ public enum ServerCLI {
             }
         )
         box.server = server
-        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                StandardStreams.err("boucle-server: stopping: finishing requests in flight\n")
-                server.stop()
-            }
-            source.resume()
-            return source
+        stopSignals.onSignal {
+            StandardStreams.err("boucle-server: stopping: finishing requests in flight\n")
+            server.stop()
         }
         StandardStreams.out("boucle-server \(version) listening on \(server.boundAddress) (database \(path))\n")
         server.run()
-        signals.forEach { $0.cancel() }
         StandardStreams.err("boucle-server: stopped\n")
     }
 
@@ -160,6 +156,31 @@ extension ServerCLI {
     )) { arguments in
         let stats = try openStore(arguments).stats(tenant: arguments.value("--tenant") ?? "")
         StandardStreams.out(arguments.flag("--json") ? JSONWriter.string(stats.json, pretty: true) + "\n" : stats.report)
+    }
+}
+
+/// SIGTERM and SIGINT, blocked in every thread and taken by one thread with `sigwait(3)`: a
+/// signal is never lost, however early it comes.
+final class StopSignals: @unchecked Sendable {
+    private var set = sigset_t()
+
+    /// Blocks the signals in the calling thread (and so in every thread it starts afterwards).
+    init() {
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Calls `action` on a thread of its own each time a stop signal arrives.
+    func onSignal(_ action: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            var received: Int32 = 0
+            while true {
+                if sigwait(&set, &received) == 0 { action() }
+            }
+        }
+        thread.start()
     }
 }
 

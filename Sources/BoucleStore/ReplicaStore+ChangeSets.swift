@@ -124,7 +124,7 @@ extension ReplicaStore {
         var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: tenant, origin: replicaID))
         var summary = ExportSummary()
         try table.forEach(changedSince: since) { id, state, _ in
-            let changes = state.changes(id: id, fieldsSince: since, includeTombstone: true)
+            let changes = state.changes(id: id, fieldsSince: since)
             if changes.isEmpty { return }
             summary.records += 1
             for change in changes { encoder.append(change) }

@@ -39,7 +39,7 @@ extension ReplicaStore {
         var records = 0
         try db.transactionForReading {
             try table.forEach(changedSince: pushed, limit: maxRecords) { id, state, seq in
-                for change in state.changes(id: id, fieldsSince: pushed, includeTombstone: true) { encoder.append(change) }
+                for change in state.changes(id: id, fieldsSince: pushed) { encoder.append(change) }
                 lastSeq = seq
                 records += 1
             }

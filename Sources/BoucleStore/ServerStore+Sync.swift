@@ -66,7 +66,7 @@ extension ServerStore {
         var records = 0
         try db.transactionForReading {
             try table.forEach(changedSince: after, limit: limit) { id, state, seq in
-                for change in state.changes(id: id, fieldsSince: since, includeTombstone: true) { encoder.append(change) }
+                for change in state.changes(id: id, fieldsSince: since) { encoder.append(change) }
                 next = seq
                 records += 1
             }

@@ -35,13 +35,14 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible {
     case invalidStatusLine
 
     /// The status code a server answers with: 400 for malformed messages, 413 for a body over
-    /// the limit, 431 for a head over the limits, 501 for a transfer coding, 505 for a version.
+    /// the limit, 431 for a head over the limits, 411 (Length Required) for a transfer coding, 400 for a version: every
+    /// refusal of bad input is a 4xx, as the product promises.
     public var status: Int {
         switch self {
         case .bodyTooLarge: return 413
         case .headerTooLarge, .tooManyHeaders: return 431
-        case .unsupportedTransferEncoding: return 501
-        case .unsupportedVersion: return 505
+        case .unsupportedTransferEncoding: return 411
+        case .unsupportedVersion: return 400
         case .invalidRequestLine, .invalidMethod, .invalidTarget, .invalidHeader,
              .invalidContentLength, .conflictingContentLength, .invalidStatusLine:
             return 400

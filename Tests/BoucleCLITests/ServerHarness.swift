@@ -87,9 +87,19 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Sends `signal` to the child (a no-op once it has exited).
     func send(_ signal: Int32) {
-        let running = process.isRunning
-        let result = running ? Glibc.kill(process.processIdentifier, signal) : -2
-        print("DEBUG send \(signal) to \(process.processIdentifier) running \(running) result \(result)")
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits until stderr holds at least `count` lines containing `text`; returns how many it holds.
+    @discardableResult
+    func waitForStderr(lines count: Int, containing text: String, timeout: Double = 5) -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        return condition.withLock {
+            while true {
+                let found = String(decoding: err, as: UTF8.self).split(separator: "\n").filter { $0.contains(text) }.count
+                if found >= count || openStreams == 0 || !condition.wait(until: deadline) { return found }
+            }
+        }
     }
 
     /// Waits at most `timeout` seconds for the child to exit; nil if it is still running. Once it
@@ -159,6 +169,12 @@ final class ServerProcess {
 
     /// The request log lines (stderr) so far.
     var logLines: [String] { child.stderr.split(separator: "\n").map(String.init) }
+
+    /// The number of log lines containing `text`, once there are at least `count` (the server
+    /// writes a request's line just after sending its answer, so a client may be faster).
+    func logCount(_ text: String, atLeast count: Int = 0) -> Int {
+        child.waitForStderr(lines: count, containing: text)
+    }
 }
 
 /// Locating binaries and fixtures, and building change-sets.

@@ -6,6 +6,9 @@ import XCTest
 /// database, each client's sync either completes or fails cleanly keeping its changes pending,
 /// and after a restart every change arrives.
 final class ServerShutdownTests: ServerTestCase {
+    /// Eight laptops with 200 pending offers each sync at once; SIGTERM arrives as the first push
+    /// is answered. Every sync ends 0 or 1 in bounded time, the server exits 0 with an intact
+    /// database, a failed sync loses nothing, and after a restart a fresh clone has every offer.
     func testSIGTERMDuringSyncsLosesNothingAndLeavesAnIntactDatabase() throws {
         let clients = 8
         let perClient = 200
@@ -50,7 +53,8 @@ final class ServerShutdownTests: ServerTestCase {
                 failed.append(laptop)
                 print("\(laptop.name): \(left) pending; \(sync.stderr)", terminator: "")
                 XCTAssertTrue(sync.stderr.hasPrefix("boucle: error: sync failed: "), sync.stderr)
-                XCTAssertTrue(sync.stderr.contains("Nothing is lost: \(left) changed records are still pending here"), sync.stderr)
+                let kept = left == 0 ? "everything made here was pushed" : "\(left) changed records still pending here"
+                XCTAssertTrue(sync.stderr.contains("Nothing is lost (\(kept)"), sync.stderr)
                 // The push is one transaction: either it was accepted (nothing pending, the pull
                 // was cut) or not (everything still pending).
                 XCTAssertTrue(left == perClient || left == 0, "\(laptop.name): \(left) pending after a failed sync")
@@ -88,11 +92,6 @@ final class ServerShutdownTests: ServerTestCase {
         try unfinished.send("POST /v1/changes HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
         assertHealthy(server)
 
-        let pid = server.child.processIdentifier
-        for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
-            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
-            print("DEBUG", task, status.split(separator: "\n").filter { $0.hasPrefix("Sig") || $0.hasPrefix("Name") || $0.hasPrefix("ShdPnd") })
-        }
         let started = Date()
         XCTAssertEqual(server.stop(timeout: 10), ChildProcess.Exit(status: 0, signaled: false))
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "stopping waits for no idle connection")
@@ -103,6 +102,19 @@ final class ServerShutdownTests: ServerTestCase {
         XCTAssertTrue(log.hasSuffix("boucle-server: stopped\n"), log)
         XCTAssertFalse(log[stopping.upperBound...].contains(" POST "), "the unfinished request is not served: \(log)")
         XCTAssertEqual(try integrityCheck(serverDB), "ok")
+    }
+
+    /// SIGTERM right after the server says it is listening (a supervisor restarting it at once)
+    /// stops it too. Repeated, since the window is short; it shows on a loaded machine.
+    func testSIGTERMRightAfterStartupStopsTheServer() throws {
+        for attempt in 0..<10 {
+            let server = try startServer()
+            guard let exit = server.stop(timeout: 3) else {
+                XCTFail("attempt \(attempt): boucle-server ignored a SIGTERM sent right after it said it was listening; stderr: \(server.child.stderr)")
+                return
+            }
+            XCTAssertEqual(exit, ChildProcess.Exit(status: 0, signaled: false), "attempt \(attempt)")
+        }
     }
 
     /// `boucle sync --server URL` (the restarted server listens on another port).

@@ -182,10 +182,10 @@ final class MergeTests: XCTestCase {
             set(["title": .text("t"), "status": .text("open")], at: stamp(1)),
             set(["status": .text("paused")], at: stamp(2, replicaB)),
         ])
-        let changes = try XCTUnwrap(state).changes(id: id, fieldsSince: 0, includeTombstone: true)
+        let changes = try XCTUnwrap(state).changes(id: id, fieldsSince: 0)
         XCTAssertEqual(changes.map(\.stamp), [stamp(1), stamp(2, replicaB)])
         XCTAssertEqual(changes.map(\.operation), [.set(["title": .text("t")]), .set(["status": .text("paused")])])
-        XCTAssertEqual(try XCTUnwrap(state).changes(id: id, fieldsSince: 1, includeTombstone: true).count, 1)
+        XCTAssertEqual(try XCTUnwrap(state).changes(id: id, fieldsSince: 1).count, 1)
     }
 }
 

@@ -63,12 +63,12 @@ final class ContentLengthTests: XCTestCase {
         assertRequestError("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: x\r\n\r\nabc", .invalidContentLength)
     }
 
-    func testAnyTransferEncodingIsRefusedWith501() {
+    func testAnyTransferEncodingIsRefusedWith411() {
         for value in ["chunked", "identity", "gzip, chunked", ""] {
             assertRequestError("POST / HTTP/1.1\r\nTransfer-Encoding: \(value)\r\n\r\n", .unsupportedTransferEncoding)
         }
         assertRequestError("POST / HTTP/1.1\r\nContent-Length: 5\r\ntransfer-encoding: chunked\r\n\r\nhello", .unsupportedTransferEncoding)
-        XCTAssertEqual(HTTPParseError.unsupportedTransferEncoding.status, 501)
+        XCTAssertEqual(HTTPParseError.unsupportedTransferEncoding.status, 411)
     }
 
     func testContentLengthOverTheLimitIsRefusedFromTheHeadAlone() {

@@ -54,7 +54,7 @@ final class RequestLineTests: XCTestCase {
         for version in ["HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "HTTP/3.0"] {
             assertRequestError("GET / \(version)\r\n\r\n", .unsupportedVersion)
         }
-        XCTAssertEqual(HTTPParseError.unsupportedVersion.status, 505)
+        XCTAssertEqual(HTTPParseError.unsupportedVersion.status, 400)
     }
 
     func testHTTP2PrefaceIsAnsweredWithUnsupportedVersion() {
