@@ -39,7 +39,7 @@ let package = Package(
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"]),
-        .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"]),
+        .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "BoucleCore"]),
         .testTarget(name: "BoucleCoreTests", dependencies: ["BoucleCore"]),
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
         .testTarget(

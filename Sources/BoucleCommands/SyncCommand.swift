@@ -43,7 +43,7 @@ enum SyncCommand {
                 if batch.changes == 0 && !batch.more { break }
                 let answer = try call(client, HTTPRequest(method: "POST", target: "/v1/changes", headers: headers(token), body: batch.changeSet))
                 let lost = try PushAnswer.lost(answer.body)
-                try store.markPushed(upTo: batch.lastSeq, lost: lost)
+                try store.markPushed(upTo: batch.next, lost: lost)
                 summary.sent += batch.changes
                 summary.conflicts += lost.count
                 progress.show("pushed \(summary.sent) changes")

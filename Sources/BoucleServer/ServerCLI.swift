@@ -90,18 +90,14 @@ public enum ServerCLI {
     static let tokenCreate = Command(CommandSpec(
         "token create", summary: "Create a bearer token and print it once (only its hash is kept).",
         options: [
-            .value("--tenant", "T", help: "the tenant the token works in"),
-            .value("--team", "TEAM", help: "the team whose records it writes"),
-            .value("--role", "ROLE", help: "field (writes its team's records), coordinator (also deletes them) or admin (anything in the tenant)"),
+            .value("--tenant", "T", help: "the tenant the token works in", required: true),
+            .value("--team", "TEAM", help: "the team whose records it writes", required: true),
+            .value("--role", "ROLE", help: "field (writes its team's records), coordinator (also deletes them) or admin (anything in the tenant)", required: true),
         ],
         examples: ["boucle-server token create --tenant lyon --team maraude-nord --role field"]
     )) { arguments in
-        func required(_ name: String) throws -> String {
-            guard let value = arguments.value(name) else { throw UsageError("\(name) is required: see `boucle-server token create --help`") }
-            return value
-        }
-        guard let role = Role(rawValue: try required("--role")) else { throw UsageError("--role is field, coordinator or admin") }
-        let token = try openStore(arguments).createToken(tenant: try required("--tenant"), team: try required("--team"), role: role)
+        guard let role = Role(rawValue: arguments.value("--role") ?? "") else { throw UsageError("--role is field, coordinator or admin") }
+        let token = try openStore(arguments).createToken(tenant: arguments.value("--tenant") ?? "", team: arguments.value("--team") ?? "", role: role)
         StandardStreams.out(token + "\n")
     }
 
@@ -129,9 +125,9 @@ public enum ServerCLI {
     static let importFile = Command(CommandSpec(
         "import", summary: "Merge a change-set file carried in from the field into a tenant.",
         positionals: [PositionalSpec("FILE", help: "a change-set file written by `boucle export`")],
-        options: [.value("--tenant", "T", help: "the tenant to merge into")]
+        options: [.value("--tenant", "T", help: "the tenant to merge into", required: true)]
     )) { arguments in
-        guard let tenant = arguments.value("--tenant") else { throw UsageError("--tenant is required") }
+        let tenant = arguments.value("--tenant") ?? ""
         let path = arguments.positionals[0]
         guard let bytes = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
         let result = try openStore(arguments).importChangeSet([UInt8](bytes), tenant: tenant)

@@ -1,6 +1,17 @@
 import BoucleCore
 import SQLite
 
+/// A bounded slice of changes, as one complete change-set: a push batch or a pull page.
+public struct ChangeSetPage: Equatable, Sendable {
+    public var changeSet: [UInt8]
+    public var changes: Int
+    /// The row sequence of the page's last record (the `after` it started from when empty):
+    /// where the next page starts.
+    public var next: Int64
+    /// True when more records may follow.
+    public var more: Bool
+}
+
 /// The `records` table: each record's merged state as one row, within one scope.
 ///
 /// A scope separates tenants in a server database; a replica uses scope 0. Each row holds the
@@ -72,6 +83,25 @@ struct RecordTable {
             let id = try RecordTable.id(statement, 5)
             try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(6))
         }
+    }
+
+    /// One complete change-set of the records whose row sequence is above `after` (at most
+    /// `limit`, in sequence order), each with its registers stored after `fieldsSince`, read in
+    /// one snapshot.
+    func page(header: ChangeSetHeader, fieldsSince: Int64, after: Int64, limit: Int) throws -> ChangeSetPage {
+        var encoder = ChangeSetEncoder(header: header)
+        var next = after
+        var records = 0
+        try db.transactionForReading {
+            try forEach(changedSince: after, limit: limit) { id, state, seq in
+                for change in state.changes(id: id, fieldsSince: fieldsSince) { encoder.append(change) }
+                next = seq
+                records += 1
+            }
+        }
+        let changes = encoder.count
+        encoder.finish()
+        return ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, next: next, more: records == limit)
     }
 
     /// Calls `body` with every record of the scope, in id order (the canonical order).

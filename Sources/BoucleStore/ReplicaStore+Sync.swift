@@ -1,16 +1,5 @@
 import BoucleCore
 
-/// A batch of pending changes, ready to push.
-public struct PendingBatch: Equatable, Sendable {
-    /// A complete change-set.
-    public var changeSet: [UInt8]
-    public var changes: Int
-    /// The row sequence of the last record in the batch: the push cursor once it is accepted.
-    public var lastSeq: Int64
-    /// True when more pending records follow this batch.
-    public var more: Bool
-}
-
 /// Where a pull resumes: the cursor the pull started from and the last row received.
 public struct PullCursor: Equatable, Sendable {
     public var since: Int64
@@ -32,21 +21,10 @@ extension ReplicaStore {
     }
 
     /// The next batch of records changed here and not yet pushed, at most `maxRecords` of them.
-    public func pendingBatch(maxRecords: Int) throws -> PendingBatch {
+    /// Its `next` is the push cursor once the server accepts it.
+    public func pendingBatch(maxRecords: Int) throws -> ChangeSetPage {
         let pushed = try metaInt("pushed_seq")
-        var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: tenant, origin: replicaID))
-        var lastSeq = pushed
-        var records = 0
-        try db.transactionForReading {
-            try table.forEach(changedSince: pushed, limit: maxRecords) { id, state, seq in
-                for change in state.changes(id: id, fieldsSince: pushed) { encoder.append(change) }
-                lastSeq = seq
-                records += 1
-            }
-        }
-        let changes = encoder.count
-        encoder.finish()
-        return PendingBatch(changeSet: encoder.takeBytes(), changes: changes, lastSeq: lastSeq, more: records == maxRecords)
+        return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: pushed, limit: maxRecords)
     }
 
     /// Records that the server accepted a batch: moves the push cursor and logs the pushed

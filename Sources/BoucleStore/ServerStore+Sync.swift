@@ -30,16 +30,6 @@ public struct PushResult: Equatable, Sendable {
     public var cursor: Int64 = 0
 }
 
-/// One page of a pull: a complete change-set, and where the next page starts.
-public struct PullPage: Equatable, Sendable {
-    public var changeSet: [UInt8]
-    public var changes: Int
-    /// The row sequence of the last record in this page: the `after` of the next page.
-    public var next: Int64
-    /// True when more records may follow.
-    public var more: Bool
-}
-
 extension ServerStore {
     /// Applies a whole change-set pushed by `principal`, in one transaction: every change is
     /// authorized and merged, or (on the first refusal) none is. Returns once it is on disk.
@@ -59,21 +49,9 @@ extension ServerStore {
 
     /// One page of the records of `principal`'s tenant changed after `after`, with the fields
     /// changed after `since` (the cursor the client's sync started from; `since <= after`).
-    public func pull(as principal: Principal, since: Int64, after: Int64, limit: Int) throws -> PullPage {
-        let table = RecordTable(db: db, scope: principal.tenantScope)
-        var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID))
-        var next = after
-        var records = 0
-        try db.transactionForReading {
-            try table.forEach(changedSince: after, limit: limit) { id, state, seq in
-                for change in state.changes(id: id, fieldsSince: since) { encoder.append(change) }
-                next = seq
-                records += 1
-            }
-        }
-        let changes = encoder.count
-        encoder.finish()
-        return PullPage(changeSet: encoder.takeBytes(), changes: changes, next: next, more: records == limit)
+    public func pull(as principal: Principal, since: Int64, after: Int64, limit: Int) throws -> ChangeSetPage {
+        try RecordTable(db: db, scope: principal.tenantScope)
+            .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit)
     }
 
     /// The server's sequence number: the cursor of a client that has everything.

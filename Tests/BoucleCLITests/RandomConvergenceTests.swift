@@ -1,3 +1,4 @@
+import BoucleCore
 import Foundation
 import XCTest
 
@@ -70,7 +71,7 @@ final class RandomConvergenceTests: CLITestCase {
     }
 
     private func runScript(seed: UInt64) throws {
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let root = folder.appendingPathComponent("seed-\(seed)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var peers: [Peer] = []
@@ -149,7 +150,7 @@ final class RandomConvergenceTests: CLITestCase {
     ]
     private static let words = ["Courses", "chien", "devoirs", "appel", "masques", "formulaire", "été", "Croix-Rousse", "café", "Œuvre"]
 
-    private func operate(_ peer: inout Peer, _ random: inout SplitMix64) throws {
+    private func operate(_ peer: inout Peer, _ random: inout SeededGenerator) throws {
         let live = peer.live
         let roll = random.below(100)
         if live.isEmpty || roll < 35 {
@@ -181,7 +182,7 @@ final class RandomConvergenceTests: CLITestCase {
         }
     }
 
-    private func randomField(_ collection: String, _ random: inout SplitMix64) -> (String, String) {
+    private func randomField(_ collection: String, _ random: inout SeededGenerator) -> (String, String) {
         switch random.below(collection == "request" ? 11 : 9) {
         case 0: return ("title", text(&random))
         case 1: return ("details", random.chance(0.3) ? "" : text(&random))
@@ -197,33 +198,21 @@ final class RandomConvergenceTests: CLITestCase {
         }
     }
 
-    private func text(_ random: inout SplitMix64) -> String {
+    private func text(_ random: inout SeededGenerator) -> String {
         (0...random.below(3)).map { _ in random.pick(Self.words) }.joined(separator: " ")
     }
 
-    private func latitude(_ random: inout SplitMix64) -> String {
+    private func latitude(_ random: inout SeededGenerator) -> String {
         String(format: "%.4f", 45.70 + Double(random.below(1000)) / 10_000)
     }
 
-    private func longitude(_ random: inout SplitMix64) -> String {
+    private func longitude(_ random: inout SeededGenerator) -> String {
         String(format: "%.4f", 4.80 + Double(random.below(1000)) / 10_000)
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, the same sequence everywhere.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
+/// Picks and coin tosses on the shared seeded generator.
+extension SeededGenerator {
     /// A number in 0..<bound (bound > 0).
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 

@@ -1,3 +1,4 @@
+import BoucleCore
 import HTTPCodec
 import XCTest
 
