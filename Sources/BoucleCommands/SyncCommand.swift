@@ -18,8 +18,9 @@ enum SyncCommand {
         options: [
             .value("--server", "URL", help: "the server, e.g. http://127.0.0.1:8080 (saved in the replica)"),
             .value("--token", "TOKEN", help: "the bearer token (saved in the replica)"),
+            .flag("--restamp", help: "first re-stamp pending changes stamped ahead of this laptop's (corrected) clock"),
         ],
-        examples: ["boucle sync", "boucle sync --server http://127.0.0.1:8080 --token boucle_…"]
+        examples: ["boucle sync", "boucle sync --server http://127.0.0.1:8080 --token boucle_…", "boucle sync --restamp"]
     ) { context in
         let store = try context.openStore()
         if context.arguments.has("--server") || context.arguments.has("--token") {
@@ -32,71 +33,157 @@ enum SyncCommand {
         guard let token = settings.token else {
             throw CLIError("this replica has no token: run `boucle sync --token TOKEN` with the token the city gave your team")
         }
+        if context.arguments.flag("--restamp") {
+            let count = try store.restamp()
+            StandardStreams.err("re-stamped \(Plural.count(count, "pending write")) with this laptop's clock\n")
+        }
         let pendingBefore = try store.status().pendingRecords
-        let progress = Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1)
-        var summary = (sent: 0, received: 0, conflicts: 0)
+        let session = SyncSession(store: store, server: server, token: token,
+                                  progress: Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1))
         do {
-            let client = try HTTPClient(url: server)
-            defer { client.close() }
-            while true {
-                let batch = try store.pendingBatch(maxRecords: batchRecords)
-                if batch.changes == 0 && !batch.more { break }
-                let answer = try call(client, HTTPRequest(method: "POST", target: "/v1/changes", headers: headers(token), body: batch.changeSet))
-                let lost = try PushAnswer.lost(answer.body)
-                try store.markPushed(upTo: batch.next, lost: lost)
-                summary.sent += batch.changes
-                summary.conflicts += lost.count
-                progress.show("pushed \(summary.sent) changes")
-                if !batch.more { break }
-            }
-            while true {
-                let cursor = try store.pullCursor()
-                let answer = try call(client, HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)",
-                                                          headers: headers(token), body: []))
-                guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
-                    throw CLIError("the server's answer has no Boucle-Next cursor: is \(server) a boucle-server?")
-                }
-                let more = answer.headers["Boucle-More"] == "true"
-                let imported = try store.applyPulledPage(answer.body, next: next, more: more)
-                summary.received += imported.applied
-                summary.conflicts += imported.conflicts.count
-                progress.show("pulled \(summary.received) changes")
-                if !more { break }
-            }
-            try store.markSynced()
+            try session.run()
         } catch {
-            progress.clear()
+            session.progress.clear()
             let pending = (try? store.status().pendingRecords) ?? pendingBefore
             let kept = pending == 0
                 ? "everything made here was pushed; the rest will arrive"
                 : "\(Plural.count(pending, "changed record")) still pending here"
             throw CLIError("sync failed: \(error). Nothing is lost (\(kept)): run `boucle sync` again when the problem is fixed")
         }
-        progress.clear()
+        session.progress.clear()
+        let summary = session.summary
         if context.json {
             context.printJSON(.object(["sent": .number(Double(summary.sent)), "received": .number(Double(summary.received)),
-                                       "conflicts": .number(Double(summary.conflicts))]))
+                                       "conflicts": .number(Double(summary.conflicts)), "resynced": .bool(summary.resync != nil)]))
         } else {
             var line = "synced with \(server): sent \(Plural.count(summary.sent, "change")), received \(summary.received) new"
             line += summary.conflicts == 0 ? ", no conflicts" : ", \(Plural.count(summary.conflicts, "conflict")) (see `boucle conflicts`)"
+            if let resync = summary.resync {
+                line += "\nre-synced in full (the server had forgotten old deletions): dropped \(Plural.count(resync.dropped, "deleted record"))"
+                    + ", kept \(resync.kept) not yet on the server, \(Plural.count(resync.lostEdits, "lost edit")) logged"
+            }
             context.say(line)
         }
     }
 
-    private static func headers(_ token: String) -> HTTPHeaders {
+}
+
+/// One `boucle sync`: push in batches, pull in pages, and re-sync in full when the server says
+/// this replica is older than its tombstone horizon (410).
+final class SyncSession {
+    let store: ReplicaStore
+    let server: String
+    let token: String
+    let progress: Progress
+    private(set) var summary = (sent: 0, received: 0, conflicts: 0, resync: ResyncSummary?.none)
+    private var clockChecked = false
+    private var client: HTTPClient?
+
+    /// The server said this replica must re-sync in full.
+    struct Stale: Error, CustomStringConvertible {
+        var description: String { "the server has forgotten deletions older than this replica's last sync, twice in a row" }
+    }
+
+    init(store: ReplicaStore, server: String, token: String, progress: Progress) {
+        self.store = store
+        self.server = server
+        self.token = token
+        self.progress = progress
+    }
+
+    func run() throws {
+        let client = try HTTPClient(url: server)
+        self.client = client
+        defer { client.close() }
+        if try store.isResyncing() { try resyncInFull() }
+        do {
+            try push()
+        } catch is Stale {
+            try resyncInFull()
+            try push()
+        }
+        do {
+            try store.purgeTombstones(deletedBefore: try pull())
+        } catch is Stale {
+            try resyncInFull()
+        }
+        try store.markSynced()
+    }
+
+    private func push() throws {
+        while true {
+            let batch = try store.pendingBatch(maxRecords: SyncCommand.batchRecords)
+            if batch.changes == 0 && !batch.more { return }
+            var headers = self.headers
+            headers.replace("Boucle-Cursor", String(try store.pullCursor().since))
+            let answer = try call(HTTPRequest(method: "POST", target: "/v1/changes", headers: headers, body: batch.changeSet))
+            let lost = try PushAnswer.lost(answer.body)
+            try store.markPushed(upTo: batch.next, lost: lost)
+            summary.sent += batch.changes
+            summary.conflicts += lost.count
+            progress.show("pushed \(summary.sent) changes")
+            if !batch.more { return }
+        }
+    }
+
+    /// Pulls until caught up; returns the server's horizon time from the last page.
+    @discardableResult
+    private func pull() throws -> UInt64 {
+        while true {
+            let cursor = try store.pullCursor()
+            let answer = try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)",
+                                              headers: headers, body: []))
+            guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
+                throw CLIError("the server's answer has no Boucle-Next cursor: is \(server) a boucle-server?")
+            }
+            let more = answer.headers["Boucle-More"] == "true"
+            let imported = try store.applyPulledPage(answer.body, next: next, more: more)
+            summary.received += imported.applied
+            summary.conflicts += imported.conflicts.count
+            progress.show("pulled \(summary.received) changes")
+            if !more { return answer.headers["Boucle-Horizon-Time"].flatMap(UInt64.init) ?? 0 }
+        }
+    }
+
+    /// Fetches the whole current state, then keeps or drops what the server did not send
+    /// (`ReplicaStore.finishFullResync`).
+    private func resyncInFull() throws {
+        progress.show("re-syncing in full")
+        try store.beginFullResync()
+        let horizonTime = try pull()
+        summary.resync = try store.finishFullResync(horizonTime: horizonTime)
+        try store.purgeTombstones(deletedBefore: horizonTime)
+    }
+
+    private var headers: HTTPHeaders {
         HTTPHeaders([("Authorization", "Bearer \(token)"), ("Content-Type", "application/x-ndjson")])
     }
 
     /// Sends a request and turns an error answer into a message that says what to do.
-    private static func call(_ client: HTTPClient, _ request: HTTPRequest) throws -> HTTPResponse {
+    private func call(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let client else { throw CLIError("no connection") }
         let response = try client.send(request)
+        checkClock(response)
         guard response.status != 200 else { return response }
         let message = (try? JSONParser.parse(response.body))?["error"]?["message"]?.stringValue ?? "HTTP \(response.status)"
         switch response.status {
+        case 410: throw Stale()
         case 401: throw CLIError("the server refused the token (\(message)): ask the city for a new token")
         case 403: throw CLIError("the server refused this change: \(message)")
+        case 422: throw CLIError(message)
         default: throw CLIError("the server answered \(response.status): \(message)")
         }
+    }
+
+    /// Warns once when this laptop's clock and the server's differ by more than 5 minutes.
+    private func checkClock(_ response: HTTPResponse) {
+        guard !clockChecked, let date = response.headers["Date"].flatMap(HTTPDate.parse) else { return }
+        clockChecked = true
+        let local = Int64(Environment.system.now() / 1000)
+        let skew = local - Int64(date)
+        guard abs(skew) > 300 else { return }
+        let side = skew > 0 ? "ahead of" : "behind"
+        StandardStreams.err("warning: this laptop's clock is \(Duration.describe(UInt64(abs(skew)) * 1000)) \(side) the server's: fix it (check the time zone too), or the server will refuse changes stamped in its future\n")
     }
 }
 

@@ -14,12 +14,17 @@ import HTTPCodec
 public final class BoucleService: Sendable {
     let databasePath: String
     let environment: BoucleCore.Environment
+    /// How far ahead of the server's clock a pushed change may be stamped, in milliseconds.
+    let maxClockAhead: UInt64
     public let metrics = Metrics()
     static let defaultPageSize = 2_000
     static let maxPageSize = 10_000
+    public static let defaultMaxClockAhead: UInt64 = 5 * 60_000
 
-    public init(databasePath: String, environment: BoucleCore.Environment = .system) {
+    public init(databasePath: String, maxClockAhead: UInt64 = BoucleService.defaultMaxClockAhead,
+                environment: BoucleCore.Environment = .system) {
         self.databasePath = databasePath
+        self.maxClockAhead = maxClockAhead
         self.environment = environment
     }
 
@@ -32,7 +37,12 @@ public final class BoucleService: Sendable {
                 guard let store else { throw ServiceError(503, "unavailable", "the database cannot be opened") }
                 return try route(request, store: store, openConnections: openConnections)
             } catch let error as ServiceError {
-                return HandledResponse(ErrorBody.response(status: error.status, code: error.code, message: error.message), tenant: error.tenant)
+                var response = ErrorBody.response(status: error.status, code: error.code, message: error.message)
+                if let horizon = error.horizon {
+                    response.headers.replace("Boucle-Horizon", String(horizon.sequence))
+                    response.headers.replace("Boucle-Horizon-Time", String(horizon.time))
+                }
+                return HandledResponse(response, tenant: error.tenant)
             } catch {
                 return HandledResponse(ErrorBody.response(status: 500, code: "internal", message: "the server could not answer: \(error)"))
             }
@@ -75,12 +85,14 @@ public final class BoucleService: Sendable {
 
     private func push(_ request: HTTPRequest, principal: Principal, store: ServerStore) throws -> HTTPResponse {
         let started = Date()
+        guard let cursor = Int64(request.headers["Boucle-Cursor"] ?? "0"), cursor >= 0 else {
+            throw ServiceError(400, "bad_request", "Boucle-Cursor must be a whole number ≥ 0", tenant: principal.tenant)
+        }
         let result: PushResult
         do {
-            result = try store.push(request.body, as: principal)
+            result = try store.push(request.body, as: principal, cursor: cursor, maxClockAhead: maxClockAhead)
         } catch let error as SyncError {
-            let status = ["forbidden": 403, "wrong_tenant": 403, "conflict": 409][error.code] ?? 400
-            throw ServiceError(status, error.code, error.message, tenant: principal.tenant)
+            throw ServiceError(error, tenant: principal.tenant)
         }
         metrics.push(applied: result.applied, conflicts: result.lost.count)
         metrics.sync(seconds: Date().timeIntervalSince(started))
@@ -105,11 +117,17 @@ public final class BoucleService: Sendable {
         guard after >= since, limit > 0 else {
             throw ServiceError(400, "bad_request", "after must be ≥ since, and limit > 0", tenant: principal.tenant)
         }
-        let page = try store.pull(as: principal, since: since, after: after, limit: limit)
+        let (page, horizon): (ChangeSetPage, Horizon)
+        do {
+            (page, horizon) = try store.pull(as: principal, since: since, after: after, limit: limit)
+        } catch let error as SyncError {
+            throw ServiceError(error, tenant: principal.tenant)
+        }
         metrics.sync(seconds: Date().timeIntervalSince(started))
         return HTTPResponse(status: 200, headers: HTTPHeaders([
             ("Content-Type", "application/x-ndjson"), ("Boucle-Next", String(page.next)),
             ("Boucle-More", page.more ? "true" : "false"), ("Boucle-Changes", String(page.changes)),
+            ("Boucle-Horizon", String(horizon.sequence)), ("Boucle-Horizon-Time", String(horizon.time)),
         ]), body: page.changeSet)
     }
 
@@ -136,11 +154,23 @@ struct ServiceError: Error {
     let code: String
     let message: String
     let tenant: String?
+    let horizon: Horizon?
 
     init(_ status: Int, _ code: String, _ message: String, tenant: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.tenant = tenant
+        horizon = nil
+    }
+
+    /// A refusal of the sync protocol, with the status of Protocol/SERVER.md.
+    init(_ error: SyncError, tenant: String) {
+        let statuses = ["forbidden": 403, "wrong_tenant": 403, "conflict": 409, "clock_ahead": 422, "stale_replica": 410]
+        status = statuses[error.code] ?? 400
+        code = error.code
+        message = error.message
+        self.tenant = tenant
+        horizon = error.horizon
     }
 }

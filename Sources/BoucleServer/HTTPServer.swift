@@ -150,6 +150,8 @@ public final class HTTPServer: @unchecked Sendable {
                 var response = handled.response
                 let close = !request.keepAlive || stopping || isStopping
                 if close { response.headers.replace("Connection", "close") }
+                // The server's clock, so that clients can tell when theirs is wrong.
+                response.headers.replace("Date", HTTPDate.format(secondsSinceEpoch: Int(Date().timeIntervalSince1970)))
                 let sent = (try? socket.sendAll(response.serialized())) != nil
                 record(RequestRecord(method: request.method, path: request.path, status: response.status,
                                      seconds: Date().timeIntervalSince(started), tenant: handled.tenant))

@@ -20,7 +20,7 @@ public enum ServerCLI {
             "HTTP/1.1 on loopback by default; put a reverse proxy in front for TLS (see README).",
         ],
         globalOptions: globalOptions,
-        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup, stats]
+        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup, compact, stats]
     )
 
     /// Runs `boucle-server` with `arguments` (without the program name); returns the exit status.
@@ -40,6 +40,8 @@ public enum ServerCLI {
             .value("--listen", "HOST:PORT", help: "where to listen (default: 127.0.0.1:8080; port 0 picks a free one)"),
             .value("--max-connections", "N", help: "connections served at once (default: 512)"),
             .value("--max-body", "BYTES", help: "the largest request body (default: 16777216)"),
+            .value("--tombstone-retention", "DURATION", help: "purge tombstones older than this, every hour (default: 90d; s, m, h or d)"),
+            .value("--max-clock-ahead", "DURATION", help: "refuse changes stamped further ahead of this server's clock (default: 5m)"),
         ],
         examples: ["boucle-server serve --db /var/lib/boucle/boucle-server.db --listen 127.0.0.1:8080"]
     )) { arguments in
@@ -54,12 +56,14 @@ public enum ServerCLI {
             guard let number = Int(value), number > 0 else { throw UsageError("--max-body takes a number of bytes above 0") }
             limits.http.maxBodyBytes = number
         }
+        let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
+        let maxClockAhead = try duration(arguments, "--max-clock-ahead", default: BoucleService.defaultMaxClockAhead)
         let path = databasePath(arguments)
         // Block SIGTERM and SIGINT before any thread starts, so that every thread inherits the
         // mask and a signal sent at any moment waits, pending, for the thread that `sigwait`s it.
         let stopSignals = StopSignals()
         _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
-        let service = BoucleService(databasePath: path)
+        let service = BoucleService(databasePath: path, maxClockAhead: maxClockAhead)
         let box = ServerBox()
         let server = try HTTPServer(
             listen: address, limits: limits,
@@ -75,8 +79,33 @@ public enum ServerCLI {
             server.stop()
         }
         StandardStreams.out("boucle-server \(version) listening on \(server.boundAddress) (database \(path))\n")
+        Compactor.start(databasePath: path, retention: retention)
         server.run()
         StandardStreams.err("boucle-server: stopped\n")
+    }
+
+    static let defaultRetention: UInt64 = 90 * 86_400_000
+
+    /// A duration option (`90d`, `5m`), or its default.
+    static func duration(_ arguments: ParsedArguments, _ name: String, default value: UInt64) throws -> UInt64 {
+        guard let text = arguments.value(name) else { return value }
+        guard let milliseconds = Duration.parse(text) else {
+            throw UsageError("\(name) takes a whole number and a unit, s, m, h or d, e.g. 90d or 5m")
+        }
+        return milliseconds
+    }
+
+    static let compact = Command(CommandSpec(
+        "compact", summary: "Purge tombstones older than the retention; safe while the server runs.",
+        options: [.value("--tombstone-retention", "DURATION", help: "how long deletions are remembered (default: 90d)")]
+    )) { arguments in
+        let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
+        let result = try openStore(arguments).compact(retention: retention)
+        var lines = ["purged \(result.purged) tombstone\(result.purged == 1 ? "" : "s") deleted more than \(Duration.describe(retention)) ago"]
+        for (tenant, horizon) in result.horizons.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(tenant): horizon \(horizon.sequence)")
+        }
+        StandardStreams.out(lines.joined(separator: "\n") + "\n")
     }
 
     static let tenantCreate = Command(CommandSpec(
@@ -174,6 +203,26 @@ final class StopSignals: @unchecked Sendable {
             var received: Int32 = 0
             while true {
                 if sigwait(&set, &received) == 0 { action() }
+            }
+        }
+        thread.start()
+    }
+}
+
+/// Purges old tombstones in the background while the server runs: once at start, then hourly.
+enum Compactor {
+    static func start(databasePath: String, retention: UInt64) {
+        let thread = Thread {
+            while true {
+                do {
+                    let result = try ServerStore(path: databasePath).compact(retention: retention)
+                    if result.purged > 0 {
+                        StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact purged \(result.purged) tombstones\n")
+                    }
+                } catch {
+                    StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact failed: \(error)\n")
+                }
+                Thread.sleep(forTimeInterval: 3_600)
             }
         }
         thread.start()

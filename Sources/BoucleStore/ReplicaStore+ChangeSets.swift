@@ -28,12 +28,12 @@ extension ReplicaStore {
     /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
     /// transaction: either every change is merged, or (on any error) none is.
     public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
-        try importChangeSet(nextChunk, before: { false }, after: { _ in })
+        try importChangeSet(nextChunk, before: { false }, onChange: { _ in }, after: { _ in })
     }
 
-    /// The import, with `before` run first and `after` (given what `before` said) run last,
-    /// both inside the import's transaction.
-    func importChangeSet(_ nextChunk: () throws -> [UInt8]?, before: () throws -> Bool,
+    /// The import, with `before` run first, `onChange` for each change merged, and `after`
+    /// (given what `before` said) run last, all inside the import's transaction.
+    func importChangeSet(_ nextChunk: () throws -> [UInt8]?, before: () throws -> Bool, onChange: (Change) throws -> Void,
                          after: (Bool) throws -> Void) throws -> ImportSummary {
         try write {
             let context = try before()
@@ -47,6 +47,7 @@ extension ReplicaStore {
                     summary.origin = header.origin
                 case .change(let change):
                     let outcome = try apply(change)
+                    try onChange(change)
                     summary.changes += 1
                     if outcome.changed { summary.applied += 1 }
                     summary.conflicts += outcome.conflicts

@@ -51,12 +51,14 @@ extension ReplicaStore {
     /// changes are not pending: if nothing was pending before, nothing is after.
     public func applyPulledPage(_ changeSet: [UInt8], next: Int64, more: Bool) throws -> ImportSummary {
         var sent = false
+        let resyncing = try isResyncing()
         return try importChangeSet(
             { () -> [UInt8]? in
                 defer { sent = true }
                 return sent ? nil : changeSet
             },
             before: { [self] in try metaInt("pushed_seq") == seq },
+            onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in
                 if nothingWasPending { try setMeta("pushed_seq", String(seq)) }
                 let since = try metaInt("pull_since")
@@ -69,5 +71,40 @@ extension ReplicaStore {
     /// Records a successful sync's time.
     public func markSynced() throws {
         try write { try setMeta("last_sync", String(environment.now())) }
+    }
+}
+
+extension ReplicaStore {
+    /// Re-stamps the pending writes stamped ahead of the wall clock (`boucle sync --restamp`),
+    /// after a server refused them for a laptop clock set wrong: the replica's clock is brought
+    /// back to the wall clock (a deliberate repair, the one time it moves back), and each such
+    /// pending register or tombstone gets a fresh stamp of this replica, keeping its value.
+    /// Returns how many writes were re-stamped. Writes already exchanged by file keep their old
+    /// stamp elsewhere: being later, that one wins there, so re-stamp before exchanging files.
+    public func restamp() throws -> Int {
+        try write {
+            let pushed = try metaInt("pushed_seq")
+            let now = environment.now()
+            resetClock(toWallClock: now)
+            var stale: [(UUIDString, RecordState)] = []
+            try table.forEach(changedSince: pushed) { id, state, _ in
+                let ahead = state.fields.values.contains { $0.seq > pushed && $0.stamp.hlc.milliseconds > now }
+                    || (state.tombstone.map { $0.hlc.milliseconds > now } ?? false)
+                if ahead { stale.append((id, state)) }
+            }
+            var count = 0
+            for (id, var state) in stale {
+                if let tombstone = state.tombstone, tombstone.hlc.milliseconds > now {
+                    state.tombstone = nextStamp()
+                    count += 1
+                }
+                for (name, register) in state.fields where register.seq > pushed && register.stamp.hlc.milliseconds > now {
+                    state.fields[name]?.stamp = nextStamp()
+                    count += 1
+                }
+                try table.save(id, state, seq: nextSeq())
+            }
+            return count
+        }
     }
 }

@@ -151,6 +151,9 @@ public final class ReplicaStore {
         return result
     }
 
+    /// Notes that the current write erased personal data: the WAL is checkpointed after it.
+    func markErased() { erasedData = true }
+
     /// Copies the WAL into the database file and truncates it, so erased data leaves no copy.
     func checkpoint() throws {
         do { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") } catch let error { throw StoreError.database(error) }
@@ -174,6 +177,17 @@ public final class ReplicaStore {
     func nextStamp() -> Stamp {
         clock = clock.tick(now: environment.now())
         return Stamp(hlc: clock, replica: replicaID)
+    }
+
+    /// Sets the clock to the wall clock, even backwards: only `restamp()` does this, on purpose.
+    func resetClock(toWallClock now: UInt64) {
+        clock = HLC(milliseconds: min(now, HLC.maxMilliseconds), counter: 0)
+    }
+
+    /// The next local sequence number, taken.
+    func nextSeq() -> Int64 {
+        seq += 1
+        return seq
     }
 
     /// Advances the clock past a stamp received from elsewhere.

@@ -5,13 +5,23 @@ import SQLite
 ///
 /// Messages name records and fields, never their values.
 public struct SyncError: Error, Equatable, CustomStringConvertible {
-    /// The machine-readable reason: `forbidden`, `invalid_changeset`, `wrong_tenant`, `conflict`.
+    /// The machine-readable reason: `forbidden`, `invalid_changeset`, `wrong_tenant`, `conflict`,
+    /// `clock_ahead`, `stale_replica`.
     public let code: String
     public let message: String
+    /// With `stale_replica`: the tenant's horizon.
+    public let horizon: Horizon?
 
-    public init(code: String, message: String) {
+    public init(code: String, message: String, horizon: Horizon? = nil) {
         self.code = code
         self.message = message
+        self.horizon = horizon
+    }
+
+    static func stale(cursor: Int64, horizon: Horizon) -> SyncError {
+        SyncError(code: "stale_replica",
+                  message: "this replica last synced at cursor \(cursor), before deletions the server has since forgotten (horizon \(horizon.sequence)): it must re-sync in full (boucle sync does so by itself)",
+                  horizon: horizon)
     }
 
     public var description: String { message }
@@ -33,10 +43,19 @@ public struct PushResult: Equatable, Sendable {
 extension ServerStore {
     /// Applies a whole change-set pushed by `principal`, in one transaction: every change is
     /// authorized and merged, or (on the first refusal) none is. Returns once it is on disk.
-    public func push(_ body: [UInt8], as principal: Principal) throws -> PushResult {
-        try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope) { change, existing in
+    ///
+    /// `cursor` is the pusher's pull cursor: below the tenant's horizon, the push is refused as
+    /// stale (it could bring back a purged record). A change stamped more than `maxClockAhead`
+    /// milliseconds after the server's clock refuses the whole push (`clock_ahead`).
+    public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, maxClockAhead: UInt64) throws -> PushResult {
+        let horizon = try horizon(scope: principal.tenantScope)
+        if cursor < horizon.sequence { throw SyncError.stale(cursor: cursor, horizon: horizon) }
+        var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
+        let result = try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, finally: { try guardian.check() }) { change, existing in
+            guardian.observe(change.stamp.hlc)
             try ServerStore.authorize(change, existing: existing, principal: principal)
         }
+        return result
     }
 
     /// Merges a change-set file carried in from the field into `tenant`, as the city's admin.
@@ -44,14 +63,23 @@ extension ServerStore {
         guard let scope = try tenantScope(tenant) else {
             throw StoreError.invalid("no tenant \"\(tenant)\": create it with `boucle-server tenant create \(tenant)`")
         }
-        return try mergeChangeSet(bytes, into: tenant, scope: scope) { _, _ in }
+        return try mergeChangeSet(bytes, into: tenant, scope: scope, finally: {}) { _, _ in }
     }
 
     /// One page of the records of `principal`'s tenant changed after `after`, with the fields
-    /// changed after `since` (the cursor the client's sync started from; `since <= after`).
-    public func pull(as principal: Principal, since: Int64, after: Int64, limit: Int) throws -> ChangeSetPage {
-        try RecordTable(db: db, scope: principal.tenantScope)
+    /// changed after `since` (the cursor the client's sync started from; `since <= after`), and
+    /// the tenant's horizon. A `since` below the horizon is refused as stale, except from 0: a
+    /// pull from 0 is a full pull, the way a stale replica re-syncs.
+    public func pull(as principal: Principal, since: Int64, after: Int64, limit: Int) throws -> (page: ChangeSetPage, horizon: Horizon) {
+        let horizon = try horizon(scope: principal.tenantScope)
+        if since > 0, since < horizon.sequence { throw SyncError.stale(cursor: since, horizon: horizon) }
+        // Read before the page's snapshot: every row up to it is in that snapshot, so a client
+        // that received the last page has everything up to it (purged rows included).
+        let sequence = try currentSequence()
+        var page = try RecordTable(db: db, scope: principal.tenantScope)
             .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit)
+        if !page.more { page.next = max(page.next, sequence) }
+        return (page, horizon)
     }
 
     /// The server's sequence number: the cursor of a client that has everything.
@@ -59,7 +87,7 @@ extension ServerStore {
         try db.queryFirst("SELECT value FROM server_meta WHERE key = 'seq'") { Int64($0.text(0) ?? "") ?? 0 } ?? 0
     }
 
-    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64,
+    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, finally: () throws -> Void,
                                 check: (Change, RecordState?) throws -> Void) throws -> PushResult {
         let table = RecordTable(db: db, scope: scope)
         erasedData = false
@@ -92,6 +120,7 @@ extension ServerStore {
                     }
                 }
                 try decoder.finish()
+                try finally()
                 try db.run("UPDATE server_meta SET value = ? WHERE key = 'seq'", [.text(String(seq))])
                 result.cursor = seq
                 return result
@@ -101,6 +130,27 @@ extension ServerStore {
         } catch let error as StoreError {
             if case .merge(let merge) = error { throw SyncError(code: "conflict", message: "\(merge); nothing was applied") }
             throw error
+        }
+    }
+
+    /// Counts the changes of a push stamped too far ahead of the server's clock.
+    struct ClockGuard {
+        let now: UInt64
+        let maxAhead: UInt64
+        var count = 0
+        var furthest: UInt64 = 0
+
+        mutating func observe(_ hlc: HLC) {
+            if hlc.milliseconds > now + maxAhead {
+                count += 1
+                furthest = max(furthest, hlc.milliseconds - now)
+            }
+        }
+
+        /// Refuses the push when any change was ahead, saying by how much.
+        func check() throws {
+            guard count > 0 else { return }
+            throw SyncError(code: "clock_ahead", message: "the server refused \(count) change\(count == 1 ? "" : "s") stamped up to \(Duration.describe(furthest)) ahead of its clock (the limit is \(Duration.describe(maxAhead))): check this laptop's clock and time zone, then run `boucle sync --restamp`; nothing was applied")
         }
     }
 

@@ -75,7 +75,13 @@ public final class ServerStore {
 
     private static let schema = RecordTable.schema + """
         CREATE TABLE IF NOT EXISTS server_meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS tenants(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS tenants(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            horizon INTEGER NOT NULL DEFAULT 0,
+            horizon_time INTEGER NOT NULL DEFAULT 0
+        );
         CREATE TABLE IF NOT EXISTS tokens(
             id TEXT PRIMARY KEY,
             tenant_id INTEGER NOT NULL REFERENCES tenants(id),

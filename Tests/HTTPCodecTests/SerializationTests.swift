@@ -86,3 +86,16 @@ final class SerializationTests: XCTestCase {
         XCTAssertEqual(parsed, [response])
     }
 }
+
+final class HTTPDateTests: XCTestCase {
+    func testDateIsTheIMFFixdateOfRFC9110() {
+        XCTAssertEqual(HTTPDate.format(secondsSinceEpoch: 784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT")
+        XCTAssertEqual(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784_111_777)
+    }
+
+    func testOtherDateFormsAreNotRead() {
+        XCTAssertNil(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT"))
+        XCTAssertNil(HTTPDate.parse("Sun Nov  6 08:49:37 1994"))
+        XCTAssertNil(HTTPDate.parse("Sun, 06 Nov 1994 25:49:37 GMT"))
+    }
+}

@@ -1,0 +1,63 @@
+import BoucleCore
+import SQLite
+
+/// The tombstone horizon of a tenant: tombstones of rows up to `sequence` may have been purged,
+/// all of them deleted before `time` (wall-clock milliseconds).
+///
+/// A replica whose cursor is below `sequence` may have missed a delete the server no longer
+/// remembers: it must re-sync in full before it pushes or pulls again (Protocol/SERVER.md).
+public struct Horizon: Equatable, Sendable {
+    public var sequence: Int64
+    public var time: UInt64
+
+    public init(sequence: Int64, time: UInt64) {
+        self.sequence = sequence
+        self.time = time
+    }
+}
+
+/// What a compaction purged.
+public struct CompactionResult: Equatable, Sendable {
+    /// Tombstones purged, all tenants together.
+    public var purged = 0
+    /// Each tenant's horizon afterwards.
+    public var horizons: [String: Horizon] = [:]
+}
+
+extension ServerStore {
+    /// The horizon of the tenant whose scope is `scope`.
+    public func horizon(scope: Int64) throws -> Horizon {
+        try db.queryFirst("SELECT horizon, horizon_time FROM tenants WHERE id = ?", [.integer(scope)]) { row in
+            Horizon(sequence: row.int64(0), time: UInt64(max(0, row.int64(1))))
+        } ?? Horizon(sequence: 0, time: 0)
+    }
+
+    /// Purges every tombstone deleted more than `retention` milliseconds before now, in one
+    /// transaction, and moves each tenant's horizon past the purged rows. Safe while the server
+    /// serves: pushes wait for it like for any writer; a pull that started before it either
+    /// finishes on its snapshot or is told (410) to re-sync in full.
+    public func compact(retention: UInt64) throws -> CompactionResult {
+        let now = environment.now()
+        let cutoff = now > retention ? now - retention : 0
+        let cutoffText = HLC(milliseconds: min(cutoff, HLC.maxMilliseconds), counter: 0).hex
+        var result = CompactionResult()
+        try db.transaction {
+            let tenants = try db.query("SELECT id, name FROM tenants ORDER BY name") { ($0.int64(0), $0.text(1) ?? "") }
+            for (scope, name) in tenants {
+                let purgedUpTo = try db.queryFirst(
+                    "SELECT count(*), coalesce(max(seq), 0) FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?",
+                    [.integer(scope), .text(cutoffText)]
+                ) { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
+                if purgedUpTo.0 > 0 {
+                    try db.run("DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?", [.integer(scope), .text(cutoffText)])
+                    try db.run("UPDATE tenants SET horizon = max(horizon, ?), horizon_time = max(horizon_time, ?) WHERE id = ?",
+                               [.integer(purgedUpTo.1), .integer(Int64(clamping: cutoff)), .integer(scope)])
+                    result.purged += Int(purgedUpTo.0)
+                }
+                result.horizons[name] = try horizon(scope: scope)
+            }
+        }
+        if result.purged > 0 { try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        return result
+    }
+}
