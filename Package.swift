@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "boucle", targets: ["boucle"]),
         .executable(name: "boucle-server", targets: ["boucle-server"]),
+        .executable(name: "boucle-bench", targets: ["boucle-bench"]),
     ],
     targets: [
         // Layer 0: the system SQLite, seen through a module map.
@@ -36,10 +37,18 @@ let package = Package(
         // Executables stay thin.
         .executableTarget(name: "boucle", dependencies: ["BoucleCommands"]),
         .executableTarget(name: "boucle-server", dependencies: ["BoucleServer", "ArgumentParsing", "BoucleStore", "BoucleCore"]),
+        .executableTarget(
+            name: "boucle-bench",
+            dependencies: ["BoucleCommands", "BoucleServer", "BoucleStore", "BoucleCore", "Networking", "HTTPCodec", "SQLite", "ArgumentParsing"]
+        ),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"]),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "BoucleCore"]),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["BoucleCommands", "BoucleServer", "BoucleStore", "BoucleCore", "HTTPCodec"]
+        ),
         .testTarget(name: "BoucleCoreTests", dependencies: ["BoucleCore"]),
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
         .testTarget(

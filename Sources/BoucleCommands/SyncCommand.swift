@@ -38,10 +38,12 @@ enum SyncCommand {
             StandardStreams.err("re-stamped \(Plural.count(count, "pending write")) with this laptop's clock\n")
         }
         let pendingBefore = try store.status().pendingRecords
-        let session = SyncSession(store: store, server: server, token: token,
+        let session = SyncSession(store: store, token: token,
                                   progress: Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1))
         do {
-            try session.run()
+            let client = try HTTPClient(url: server)
+            defer { client.close() }
+            try session.run(over: client)
         } catch {
             session.progress.clear()
             let pending = (try? store.status().pendingRecords) ?? pendingBefore
@@ -68,33 +70,44 @@ enum SyncCommand {
 
 }
 
+/// How a sync reaches the server: one request, one whole answer. `HTTPClient` is the real one;
+/// the simulation tests put a faulty network in between.
+public protocol SyncTransport: AnyObject {
+    func send(_ request: HTTPRequest) throws -> HTTPResponse
+}
+
+extension HTTPClient: SyncTransport {}
+
 /// One `boucle sync`: push in batches, pull in pages, and re-sync in full when the server says
 /// this replica is older than its tombstone horizon (410).
-final class SyncSession {
+///
+/// Every step is one transaction on both sides, so a session cut anywhere (a lost request, a lost
+/// answer, a stopped server) loses nothing, and the next session resumes.
+public final class SyncSession {
     let store: ReplicaStore
-    let server: String
     let token: String
     let progress: Progress
-    private(set) var summary = (sent: 0, received: 0, conflicts: 0, resync: ResyncSummary?.none)
+    /// What the session did: changes sent, new changes received, conflicts, and the full
+    /// re-sync if there was one.
+    public private(set) var summary = (sent: 0, received: 0, conflicts: 0, resync: ResyncSummary?.none)
     private var clockChecked = false
-    private var client: HTTPClient?
+    private var transport: SyncTransport?
 
     /// The server said this replica must re-sync in full.
     struct Stale: Error, CustomStringConvertible {
         var description: String { "the server has forgotten deletions older than this replica's last sync, twice in a row" }
     }
 
-    init(store: ReplicaStore, server: String, token: String, progress: Progress) {
+    public init(store: ReplicaStore, token: String, progress: Progress = Progress(enabled: false)) {
         self.store = store
-        self.server = server
         self.token = token
         self.progress = progress
     }
 
-    func run() throws {
-        let client = try HTTPClient(url: server)
-        self.client = client
-        defer { client.close() }
+    /// Pushes, then pulls, over `transport`; throws on the first failure, with nothing lost.
+    public func run(over transport: SyncTransport) throws {
+        self.transport = transport
+        defer { self.transport = nil }
         if try store.isResyncing() { try resyncInFull() }
         do {
             try push()
@@ -134,7 +147,7 @@ final class SyncSession {
             let answer = try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)",
                                               headers: headers, body: []))
             guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
-                throw CLIError("the server's answer has no Boucle-Next cursor: is \(server) a boucle-server?")
+                throw CLIError("the server's answer has no Boucle-Next cursor: is this a boucle-server?")
             }
             let more = answer.headers["Boucle-More"] == "true"
             let imported = try store.applyPulledPage(answer.body, next: next, more: more)
@@ -161,8 +174,8 @@ final class SyncSession {
 
     /// Sends a request and turns an error answer into a message that says what to do.
     private func call(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let client else { throw CLIError("no connection") }
-        let response = try client.send(request)
+        guard let transport else { throw CLIError("no connection") }
+        let response = try transport.send(request)
         checkClock(response)
         guard response.status != 200 else { return response }
         let message = (try? JSONParser.parse(response.body))?["error"]?["message"]?.stringValue ?? "HTTP \(response.status)"
@@ -212,8 +225,10 @@ enum PushAnswer {
 }
 
 /// A one-line progress display on a terminal's stderr, rewritten in place.
-struct Progress {
+public struct Progress {
     let enabled: Bool
+
+    public init(enabled: Bool) { self.enabled = enabled }
 
     func show(_ text: String) {
         if enabled { StandardStreams.err("\r\u{1b}[K" + text) }

@@ -1,0 +1,1 @@
+print("boucle-bench: not written yet")
