@@ -10,8 +10,6 @@ import Networking
 /// Each pushed batch and each pulled page is one transaction on both sides, so a sync cut at
 /// any point loses nothing and the next one resumes where it stopped.
 enum SyncCommand {
-    static let batchRecords = 2_000
-
     static let command = Command(
         "sync",
         summary: "Push pending changes to the server and pull everyone else's.",
@@ -87,6 +85,10 @@ public final class SyncSession {
     let store: ReplicaStore
     let token: String
     let progress: Progress
+    /// Records per pushed batch.
+    let batchRecords: Int
+    /// Records per pulled page; nil lets the server choose.
+    let pageRecords: Int?
     /// What the session did: changes sent, new changes received, conflicts, and the full
     /// re-sync if there was one.
     public private(set) var summary = (sent: 0, received: 0, conflicts: 0, resync: ResyncSummary?.none)
@@ -98,10 +100,13 @@ public final class SyncSession {
         var description: String { "the server has forgotten deletions older than this replica's last sync, twice in a row" }
     }
 
-    public init(store: ReplicaStore, token: String, progress: Progress = Progress(enabled: false)) {
+    public init(store: ReplicaStore, token: String, progress: Progress = Progress(enabled: false),
+                batchRecords: Int = 2_000, pageRecords: Int? = nil) {
         self.store = store
         self.token = token
         self.progress = progress
+        self.batchRecords = batchRecords
+        self.pageRecords = pageRecords
     }
 
     /// Pushes, then pulls, over `transport`; throws on the first failure, with nothing lost.
@@ -125,13 +130,17 @@ public final class SyncSession {
 
     private func push() throws {
         while true {
-            let batch = try store.pendingBatch(maxRecords: SyncCommand.batchRecords)
-            if batch.changes == 0 && !batch.more { return }
+            let batch = try store.pendingBatch(maxRecords: batchRecords)
+            if batch.changes == 0 && !batch.more {
+                // The previous batch was full and the last: close the push.
+                try store.markPushed(upTo: batch.next, more: false, lost: [])
+                return
+            }
             var headers = self.headers
             headers.replace("Boucle-Cursor", String(try store.pullCursor().since))
             let answer = try call(HTTPRequest(method: "POST", target: "/v1/changes", headers: headers, body: batch.changeSet))
             let lost = try PushAnswer.lost(answer.body)
-            try store.markPushed(upTo: batch.next, lost: lost)
+            try store.markPushed(upTo: batch.next, more: batch.more, lost: lost)
             summary.sent += batch.changes
             summary.conflicts += lost.count
             progress.show("pushed \(summary.sent) changes")
@@ -144,7 +153,8 @@ public final class SyncSession {
     private func pull() throws -> UInt64 {
         while true {
             let cursor = try store.pullCursor()
-            let answer = try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)",
+            let limit = pageRecords.map { "&limit=\($0)" } ?? ""
+            let answer = try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)\(limit)",
                                               headers: headers, body: []))
             guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
                 throw CLIError("the server's answer has no Boucle-Next cursor: is this a boucle-server?")

@@ -93,15 +93,17 @@ struct RecordTable {
         var next = after
         var records = 0
         try db.transactionForReading {
-            try forEach(changedSince: after, limit: limit) { id, state, seq in
+            // One record more than the page holds tells whether another page follows.
+            try forEach(changedSince: after, limit: limit + 1) { id, state, seq in
+                records += 1
+                guard records <= limit else { return }
                 for change in state.changes(id: id, fieldsSince: fieldsSince) { encoder.append(change) }
                 next = seq
-                records += 1
             }
         }
         let changes = encoder.count
         encoder.finish()
-        return ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, next: next, more: records == limit)
+        return ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, next: next, more: records > limit)
     }
 
     /// Calls `body` with every record of the scope, in id order (the canonical order).

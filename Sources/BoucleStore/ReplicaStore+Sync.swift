@@ -21,17 +21,28 @@ extension ReplicaStore {
     }
 
     /// The next batch of records changed here and not yet pushed, at most `maxRecords` of them.
-    /// Its `next` is the push cursor once the server accepts it.
+    ///
+    /// Like a pull, a push in batches keeps two cursors: `pushed_seq`, below which everything is
+    /// on the server, and `push_after`, the last record of the batches accepted since. A record
+    /// in a later batch may hold fields older than an earlier batch's records: each batch sends
+    /// the fields changed after `pushed_seq`, and `pushed_seq` moves only with the last batch.
     public func pendingBatch(maxRecords: Int) throws -> ChangeSetPage {
         let pushed = try metaInt("pushed_seq")
-        return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: pushed, limit: maxRecords)
+        let after = max(pushed, try metaInt("push_after"))
+        return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after, limit: maxRecords)
     }
 
-    /// Records that the server accepted a batch: moves the push cursor and logs the pushed
-    /// writes that lost there (`beaten`, or `deleted` for edits of deleted records).
-    public func markPushed(upTo seq: Int64, lost: [Conflict]) throws {
+    /// Records that the server accepted a batch whose last record is `next` (the last batch
+    /// when `more` is false): moves the push cursors and logs the pushed writes that lost there
+    /// (`beaten`, or `deleted` for edits of deleted records).
+    public func markPushed(upTo next: Int64, more: Bool, lost: [Conflict]) throws {
         try write {
-            if seq > (try metaInt("pushed_seq")) { try setMeta("pushed_seq", String(seq)) }
+            if more {
+                try setMeta("push_after", String(next))
+            } else {
+                if next > (try metaInt("pushed_seq")) { try setMeta("pushed_seq", String(next)) }
+                try setMeta("push_after", nil)
+            }
             for conflict in lost {
                 let kind: Conflict.Kind = conflict.kind == .deleted ? .deleted : .beaten
                 try log(Conflict(kind: kind, recordID: conflict.recordID, collection: conflict.collection, field: conflict.field,
@@ -60,7 +71,10 @@ extension ReplicaStore {
             before: { [self] in try metaInt("pushed_seq") == seq },
             onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in
-                if nothingWasPending { try setMeta("pushed_seq", String(seq)) }
+                if nothingWasPending {
+                    try setMeta("pushed_seq", String(seq))
+                    try setMeta("push_after", nil)
+                }
                 let since = try metaInt("pull_since")
                 try setMeta("pull_after", String(max(next, since)))
                 if !more { try setMeta("pull_since", String(max(next, since))) }

@@ -3,30 +3,6 @@ import BoucleStore
 import Foundation
 import XCTest
 
-/// A wall clock the test moves by hand, shared by the replicas of one test.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var milliseconds: UInt64
-    private var generator: SeededGenerator
-
-    init(milliseconds: UInt64 = 1_796_000_000_000, seed: UInt64 = 1) {
-        self.milliseconds = milliseconds
-        generator = SeededGenerator(seed: seed)
-    }
-
-    var now: UInt64 { lock.withLock { milliseconds } }
-
-    func set(_ value: UInt64) { lock.withLock { milliseconds = value } }
-    func advance(by delta: UInt64) { lock.withLock { milliseconds += delta } }
-
-    /// An environment reading this clock, with ids drawn from a seeded generator.
-    var environment: BoucleCore.Environment {
-        BoucleCore.Environment(now: { [self] in now }, newID: { [self] in
-            lock.withLock { UUIDString.random(using: &generator) }
-        })
-    }
-}
-
 /// A fresh temporary folder per test, on tmpfs when there is one (fsync is free there).
 class StoreTestCase: XCTestCase {
     var folder: URL!

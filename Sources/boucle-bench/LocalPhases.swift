@@ -1,0 +1,71 @@
+import BoucleCore
+import BoucleStore
+import Foundation
+import SQLite
+
+/// The phases that need no server: the SQLite floor, the import and the export.
+enum LocalPhases {
+    /// Raw SQLite writing the workload's records into a plain table (an id and the six text
+    /// columns), one row per record, with one prepared statement in one transaction, under the
+    /// store's pragmas (WAL, `synchronous=FULL`). Records are built in batches of 1,000 outside
+    /// the clock: only binding, stepping and the commit are timed.
+    static func sqliteFloor(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let db = try Database(path: folder.floor)
+        defer { try? db.close() }
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
+        try db.execute("""
+            CREATE TABLE offers(id TEXT PRIMARY KEY, category TEXT, title TEXT, details TEXT, address TEXT,
+                                contact_name TEXT, phone TEXT)
+            """)
+        let insert = try db.statement(
+            "INSERT INTO offers(id, category, title, details, address, contact_name, phone) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        var building = 0.0
+        let clock = Stopwatch()
+        try db.transaction {
+            var start = 0
+            while start < workload.records {
+                let built = Stopwatch()
+                let batch = (start..<min(start + 1_000, workload.records)).map(workload.record)
+                building += built.seconds
+                for record in batch {
+                    defer { insert.reset() }
+                    let columns = [record.id.rawValue, record.category, record.title, record.details, record.address,
+                                   record.contactName, record.phone]
+                    for (index, text) in columns.enumerated() { try insert.bind(.text(text), at: Int32(index + 1)) }
+                    while try insert.step() {}
+                }
+                start += batch.count
+            }
+        }
+        return PhaseResult(phase: .sqliteFloor, records: workload.records, seconds: clock.seconds - building)
+    }
+
+    /// `ReplicaStore.importChangeSet(path:)` of the workload file into a new, empty replica.
+    static func localImport(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let store = try ReplicaStore.create(at: folder.imported, team: Workload.team)
+        defer { try? store.close() }
+        let clock = Stopwatch()
+        let summary = try store.importChangeSet(path: folder.workload)
+        let seconds = clock.seconds
+        guard summary.applied == workload.records else {
+            throw BenchError("local-import applied \(summary.applied) changes, expected \(workload.records)")
+        }
+        return PhaseResult(phase: .localImport, records: workload.records, seconds: seconds)
+    }
+
+    /// `ReplicaStore.exportChangeSet(all: true, path:)` of the imported replica.
+    static func export(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let store = try ReplicaStore.open(at: folder.imported)
+        defer { try? store.close() }
+        let clock = Stopwatch()
+        let summary = try store.exportChangeSet(all: true, path: folder.exported)
+        let seconds = clock.seconds
+        guard summary.records >= workload.records else {
+            throw BenchError("export wrote \(summary.records) records, expected at least \(workload.records)")
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.exported)[.size] as? Int) ?? nil
+        return PhaseResult(phase: .export, records: summary.records, seconds: seconds,
+                           extras: bytes.map { ["file_bytes": Double($0)] } ?? [:])
+    }
+}

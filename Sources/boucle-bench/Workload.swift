@@ -1,0 +1,92 @@
+import BoucleCore
+import Foundation
+
+/// One offer of the workload: an id and its six text fields.
+struct OfferRecord {
+    let id: UUIDString
+    let category: String
+    let title: String
+    let details: String
+    let address: String
+    let contactName: String
+    let phone: String
+
+    /// The six fields, as a replica stores them.
+    var fields: [String: FieldValue] {
+        ["category": .text(category), "title": .text(title), "details": .text(details),
+         "address": .text(address), "contact_name": .text(contactName), "phone": .text(phone)]
+    }
+}
+
+/// The one workload every phase shares: `records` offers of six text fields, written by one
+/// "origin" replica of team `bench`, every value a function of `(seed, index)` alone.
+///
+/// Each record draws from its own `SeededGenerator`, so any record can be rebuilt on its own
+/// (the incremental phase picks records by index without reading the file back), and every
+/// process of a run sees the same records.
+struct Workload: Sendable {
+    static let team = "bench"
+    static let tenant = "bench"
+    /// The stamps start on 2025-01-01T00:00:00Z, one millisecond apart: in the past, so that
+    /// the server's clock guard accepts them, and the same in every run.
+    static let firstMilliseconds: UInt64 = 1_735_689_600_000
+
+    let records: Int
+    let seed: UInt64
+    /// The replica that wrote the workload's change-set.
+    let origin: UUIDString
+
+    init(records: Int, seed: UInt64) {
+        self.records = records
+        self.seed = seed
+        var generator = SeededGenerator(seed: seed ^ 0x6f72_6967_696e)   // "origin"
+        origin = UUIDString.random(using: &generator)
+    }
+
+    /// Record `index` (0-based).
+    func record(_ index: Int) -> OfferRecord {
+        // SplitMix64 mixes its state well: seeds one golden-ratio step apart give unrelated streams.
+        var generator = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9e37_79b9_7f4a_7c15 &+ 1)
+        let id = UUIDString.random(using: &generator)
+        let category = FrenchText.pick(Categories.defaults.map(\.slug), &generator)
+        return OfferRecord(
+            id: id, category: category,
+            title: FrenchText.title(category: category, using: &generator),
+            details: FrenchText.details(using: &generator),
+            address: FrenchText.address(using: &generator),
+            contactName: FrenchText.contactName(using: &generator),
+            phone: FrenchText.phone(using: &generator)
+        )
+    }
+
+    /// Record `index` as the one set change its writer made.
+    func change(_ index: Int) -> Change {
+        let record = record(index)
+        let stamp = Stamp(hlc: HLC(milliseconds: Workload.firstMilliseconds + UInt64(index), counter: 0), replica: origin)
+        return Change(collection: .offer, id: record.id, team: Workload.team, stamp: stamp, operation: .set(record.fields))
+    }
+
+    /// Writes the workload as one change-set file (Protocol/SPEC.md §4), streamed to disk in
+    /// 64 KiB pieces; returns its size in bytes.
+    func writeChangeSet(to path: String) throws -> Int {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path)
+        else { throw BenchError("cannot write the workload to \(path): check the folder is writable") }
+        defer { try? handle.close() }
+        var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: Workload.tenant, origin: origin))
+        var size = 0
+        func drain() throws {
+            let bytes = encoder.takeBytes()
+            size += bytes.count
+            try handle.write(contentsOf: bytes)
+        }
+        for index in 0..<records {
+            encoder.append(change(index))
+            if encoder.pendingByteCount >= 1 << 16 { try drain() }
+        }
+        encoder.finish()
+        try drain()
+        try handle.synchronize()
+        return size
+    }
+}
