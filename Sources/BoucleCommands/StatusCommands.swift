@@ -13,7 +13,7 @@ enum StatusCommands {
             context.printJSON(.object([
                 "replica": .string(context.replicaPath), "replica_id": .string(status.replicaID.rawValue),
                 "tenant": .string(status.tenant), "team": .string(status.team),
-                "server": status.server.map { .string($0) } ?? .null,
+                "server": status.server.map { .string($0) } ?? .null, "has_token": .bool(status.hasToken),
                 "pending": .number(Double(status.pendingRecords)),
                 "last_sync": status.lastSync.map { .string(Rendering.time(milliseconds: $0)) } ?? .null,
                 "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)),
@@ -25,7 +25,7 @@ enum StatusCommands {
             ("replica", "\(context.replicaPath) (id \(status.replicaID))"),
             ("tenant", status.tenant.isEmpty ? "none yet (set at the first sync or import)" : status.tenant),
             ("team", status.team),
-            ("server", status.server ?? "none (files only)"),
+            ("server", status.server.map { "\($0) (\(status.hasToken ? "token set" : "no token yet"))" } ?? "none (files only)"),
             ("pending", "\(status.pendingRecords) records changed here, not yet pushed to a server"),
             ("last sync", status.lastSync.map { Rendering.time(milliseconds: $0) + " UTC" } ?? "never"),
             ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),

@@ -68,9 +68,6 @@ public struct ChangeSetDecoder {
         self.maxLineBytes = maxLineBytes
     }
 
-    /// The header, once read.
-    public var currentHeader: ChangeSetHeader? { header }
-
     /// Feeds the next bytes; `handle` receives each item completed by them.
     public mutating func consume(_ bytes: UnsafeRawBufferPointer, _ handle: (Item) throws -> Void) throws {
         guard !bytes.isEmpty else { return }
