@@ -46,7 +46,7 @@ enum StatusCommands {
             if context.json {
                 context.printJSON(.object(["cleared": .number(Double(count))]))
             } else {
-                context.say("cleared \(count) conflicts")
+                context.say("cleared \(Plural.count(count, "conflict"))")
             }
             return
         }

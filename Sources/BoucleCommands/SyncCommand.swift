@@ -33,7 +33,7 @@ enum SyncCommand {
         }
         if context.arguments.flag("--restamp") {
             let count = try store.restamp()
-            StandardStreams.err("re-stamped \(Plural.count(count, "pending write")) with this laptop's clock\n")
+            StandardStreams.err("re-stamped \(Plural.count(count, "pending record")) with this laptop's clock\n")
         }
         let pendingBefore = try store.status().pendingRecords
         let session = SyncSession(store: store, token: token,

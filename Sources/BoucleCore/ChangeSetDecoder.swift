@@ -116,8 +116,8 @@ public struct ChangeSetDecoder {
     }
 
     private mutating func completeLine(_ bytes: UnsafeRawBufferPointer, _ handle: (Item) throws -> Void) throws {
+        if bytes.count > maxLineBytes { throw tooLong() }  // before counting the line: tooLong() names line + 1
         line += 1
-        if bytes.count > maxLineBytes { throw tooLong() }
         if ended { throw ChangeSetError.dataAfterEnd(line: line) }
         if bytes.last == UInt8(ascii: "\r") { throw ChangeSetError.invalidLineEnding(line: line) }
         let value: JSONValue

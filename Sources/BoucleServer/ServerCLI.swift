@@ -217,7 +217,7 @@ enum Compactor {
                 do {
                     let result = try ServerStore(path: databasePath).compact(retention: retention)
                     if result.purged > 0 {
-                        StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact purged \(result.purged) tombstones\n")
+                        StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact purged \(result.purged) tombstone\(result.purged == 1 ? "" : "s")\n")
                     }
                 } catch {
                     StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact failed: \(error)\n")

@@ -86,20 +86,18 @@ struct RecordTable {
     }
 
     /// One complete change-set of the records whose row sequence is above `after` (at most
-    /// `limit`, in sequence order), each with its registers stored after `fieldsSince`, read in
-    /// one snapshot.
+    /// `limit`, in sequence order), each with its registers stored after `fieldsSince`. Callers
+    /// run it inside a read transaction, for one snapshot.
     func page(header: ChangeSetHeader, fieldsSince: Int64, after: Int64, limit: Int) throws -> ChangeSetPage {
         var encoder = ChangeSetEncoder(header: header)
         var next = after
         var records = 0
-        try db.transactionForReading {
-            // One record more than the page holds tells whether another page follows.
-            try forEach(changedSince: after, limit: limit + 1) { id, state, seq in
-                records += 1
-                guard records <= limit else { return }
-                for change in state.changes(id: id, fieldsSince: fieldsSince) { encoder.append(change) }
-                next = seq
-            }
+        // One record more than the page holds tells whether another page follows.
+        try forEach(changedSince: after, limit: limit + 1) { id, state, seq in
+            records += 1
+            guard records <= limit else { return }
+            for change in state.changes(id: id, fieldsSince: fieldsSince) { encoder.append(change) }
+            next = seq
         }
         let changes = encoder.count
         encoder.finish()

@@ -17,8 +17,9 @@ public struct ResyncSummary: Equatable, Sendable {
 /// - a tombstone made here and not yet pushed is kept (it will be pushed); any other is dropped;
 /// - a record none of whose values was ever pushed from here is kept, if it was created here or
 ///   after the server's horizon time (the server cannot have forgotten it); it will be pushed;
-/// - any other record is dropped: the server deleted it and forgot the delete. Edits made here
-///   and not yet pushed are logged as `deleted` conflicts (without values).
+/// - any other record is dropped: the server deleted it and forgot the delete. Its values not
+///   yet pushed from here (edits made here, or brought by a file) are logged as `deleted`
+///   conflicts (without values).
 ///
 /// Nothing deleted on the server comes back, and nothing made here is lost silently.
 extension ReplicaStore {
@@ -56,8 +57,8 @@ extension ReplicaStore {
                     summary.kept += 1
                     return
                 }
-                for (name, register) in state.fields.sorted(by: { $0.key < $1.key })
-                where register.stamp.replica == replicaID && register.seq > pushed {
+                // Values pending here, whoever wrote them, are lost with the record: logged.
+                for (name, register) in state.fields.sorted(by: { $0.key < $1.key }) where register.seq > pushed {
                     try log(Conflict(kind: .deleted, recordID: id, collection: state.collection, field: name,
                                      loser: register.stamp, loserValue: nil, winner: horizonStamp, winnerValue: nil))
                     summary.lostEdits += 1

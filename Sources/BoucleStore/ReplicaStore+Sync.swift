@@ -27,9 +27,11 @@ extension ReplicaStore {
     /// in a later batch may hold fields older than an earlier batch's records: each batch sends
     /// the fields changed after `pushed_seq`, and `pushed_seq` moves only with the last batch.
     public func pendingBatch(maxRecords: Int) throws -> ChangeSetPage {
-        let pushed = try metaInt("pushed_seq")
-        let after = max(pushed, try metaInt("push_after"))
-        return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after, limit: maxRecords)
+        try db.transactionForReading {
+            let pushed = try metaInt("pushed_seq")
+            let after = max(pushed, try metaInt("push_after"))
+            return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after, limit: maxRecords)
+        }
     }
 
     /// Records that the server accepted a batch whose last record is `next` (the last batch
@@ -93,7 +95,7 @@ extension ReplicaStore {
     /// after a server refused them for a laptop clock set wrong: the replica's clock is brought
     /// back to the wall clock (a deliberate repair, the one time it moves back), and each such
     /// pending register or tombstone gets a fresh stamp of this replica, keeping its value.
-    /// Returns how many writes were re-stamped. Writes already exchanged by file keep their old
+    /// Returns how many records were re-stamped. Writes already exchanged by file keep their old
     /// stamp elsewhere: being later, that one wins there, so re-stamp before exchanging files.
     public func restamp() throws -> Int {
         try write {
@@ -106,19 +108,16 @@ extension ReplicaStore {
                     || (state.tombstone.map { $0.hlc.milliseconds > now } ?? false)
                 if ahead { stale.append((id, state)) }
             }
-            var count = 0
             for (id, var state) in stale {
-                if let tombstone = state.tombstone, tombstone.hlc.milliseconds > now {
-                    state.tombstone = nextStamp()
-                    count += 1
-                }
+                // One fresh stamp per record: its re-stamped fields travel as one change.
+                let stamp = nextStamp()
+                if let tombstone = state.tombstone, tombstone.hlc.milliseconds > now { state.tombstone = stamp }
                 for (name, register) in state.fields where register.seq > pushed && register.stamp.hlc.milliseconds > now {
-                    state.fields[name]?.stamp = nextStamp()
-                    count += 1
+                    state.fields[name]?.stamp = stamp
                 }
                 try table.save(id, state, seq: nextSeq())
             }
-            return count
+            return stale.count
         }
     }
 }

@@ -48,10 +48,14 @@ extension ServerStore {
     /// stale (it could bring back a purged record). A change stamped more than `maxClockAhead`
     /// milliseconds after the server's clock refuses the whole push (`clock_ahead`).
     public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, maxClockAhead: UInt64) throws -> PushResult {
-        let horizon = try horizon(scope: principal.tenantScope)
-        if cursor < horizon.sequence { throw SyncError.stale(cursor: cursor, horizon: horizon) }
         var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
-        let result = try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, finally: { try guardian.check() }) { change, existing in
+        // The horizon is read under the write lock: a compaction cannot slip in between.
+        let start = { [self] in
+            let horizon = try horizon(scope: principal.tenantScope)
+            if cursor < horizon.sequence { throw SyncError.stale(cursor: cursor, horizon: horizon) }
+        }
+        let result = try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, start: start,
+                                        finally: { try guardian.check() }) { change, existing in
             guardian.observe(change.stamp.hlc)
             try ServerStore.authorize(change, existing: existing, principal: principal)
         }
@@ -63,7 +67,7 @@ extension ServerStore {
         guard let scope = try tenantScope(tenant) else {
             throw StoreError.invalid("no tenant \"\(tenant)\": create it with `boucle-server tenant create \(tenant)`")
         }
-        return try mergeChangeSet(bytes, into: tenant, scope: scope, finally: {}) { _, _ in }
+        return try mergeChangeSet(bytes, into: tenant, scope: scope, start: {}, finally: {}) { _, _ in }
     }
 
     /// One page of the records of `principal`'s tenant changed after `after`, with the fields
@@ -71,15 +75,18 @@ extension ServerStore {
     /// the tenant's horizon. A `since` below the horizon is refused as stale, except from 0: a
     /// pull from 0 is a full pull, the way a stale replica re-syncs.
     public func pull(as principal: Principal, since: Int64, after: Int64, limit: Int) throws -> (page: ChangeSetPage, horizon: Horizon) {
-        let horizon = try horizon(scope: principal.tenantScope)
-        if since > 0, since < horizon.sequence { throw SyncError.stale(cursor: since, horizon: horizon) }
-        // Read before the page's snapshot: every row up to it is in that snapshot, so a client
-        // that received the last page has everything up to it (purged rows included).
-        let sequence = try currentSequence()
-        var page = try RecordTable(db: db, scope: principal.tenantScope)
-            .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit)
-        if !page.more { page.next = max(page.next, sequence) }
-        return (page, horizon)
+        // One snapshot for the horizon, the sequence and the page: a compaction cannot slip in
+        // between. Every row up to `sequence` is in the snapshot, so a client that received the
+        // last page has everything up to it (purged rows included).
+        try db.transactionForReading {
+            let horizon = try horizon(scope: principal.tenantScope)
+            if since > 0, since < horizon.sequence { throw SyncError.stale(cursor: since, horizon: horizon) }
+            let sequence = try currentSequence()
+            var page = try RecordTable(db: db, scope: principal.tenantScope)
+                .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit)
+            if !page.more { page.next = max(page.next, sequence) }
+            return (page, horizon)
+        }
     }
 
     /// The server's sequence number: the cursor of a client that has everything.
@@ -87,8 +94,10 @@ extension ServerStore {
         try db.queryFirst("SELECT value FROM server_meta WHERE key = 'seq'") { Int64($0.text(0) ?? "") ?? 0 } ?? 0
     }
 
-    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, finally: () throws -> Void,
-                                check: (Change, RecordState?) throws -> Void) throws -> PushResult {
+    /// Merges a change-set in one write transaction: `start` runs first under the write lock,
+    /// `check` before each change, `finally` after the last; any throw rolls everything back.
+    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, start: () throws -> Void,
+                                finally: () throws -> Void, check: (Change, RecordState?) throws -> Void) throws -> PushResult {
         let table = RecordTable(db: db, scope: scope)
         erasedData = false
         defer {
@@ -97,6 +106,7 @@ extension ServerStore {
         }
         do {
             return try db.transaction {
+                try start()
                 var seq = try currentSequence()
                 var result = PushResult()
                 var decoder = ChangeSetDecoder()

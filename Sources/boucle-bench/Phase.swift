@@ -63,7 +63,7 @@ struct PhaseResult: Sendable {
             "seconds": .number(Self.rounded(seconds)), "per_second": .number(perSecond.rounded()),
         ]
         if let peakRSSBytes { object["peak_rss_bytes"] = .number(Double(peakRSSBytes)) }
-        for (key, value) in extras { object[key] = .number(Self.rounded(value)) }
+        for (key, value) in extras { object[key] = .number(key.hasSuffix("seconds") ? Self.rounded(value) : value) }
         return .object(object)
     }
 

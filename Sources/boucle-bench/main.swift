@@ -1,1 +1,3 @@
-print("boucle-bench: not written yet")
+import Foundation
+
+exit(BenchCLI.run(Array(CommandLine.arguments.dropFirst())))

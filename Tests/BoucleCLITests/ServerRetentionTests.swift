@@ -135,8 +135,10 @@ final class ServerRetentionTests: ServerTestCase {
 
         XCTAssertEqual(compaction.wait(timeout: 60), ChildProcess.Exit(status: 0, signaled: false), compaction.stderr)
         XCTAssertTrue(compaction.stdout.hasPrefix("purged 6 tombstones deleted more than 90 d ago"), compaction.stdout)
+        var printed: [String] = []
         for (laptop, child) in zip(laptops, syncs) {
             let exit = child.wait(timeout: 60)
+            printed.append("\(laptop.name) (\(exit.map(\.description) ?? "running")): \(child.stdout)\(child.stderr)")
             if exit != ChildProcess.Exit(status: 0, signaled: false) {
                 XCTAssertEqual(exit, ChildProcess.Exit(status: 1, signaled: false), "\(laptop.name): \(child.stderr)")
                 try sync(laptop)   // a sync cut by the compaction: the next one goes through
@@ -146,7 +148,12 @@ final class ServerRetentionTests: ServerTestCase {
         for laptop in laptops + [deleter] { try sync(laptop) }
         let clone = try makeClient("clone", team: "nord", token: try token(team: "nord", role: "field"), server: server)
         try sync(clone)
-        XCTAssertEqual(try ids("offer", on: clone), made, "every new offer arrived, no deleted one came back")
+        let offers = try ids("offer", on: clone)
+        let resurrected = try offers.intersection(doomed).map { id in
+            "\(id) (\(laptops[doomed.firstIndex(of: id) ?? 0].name)'s edit): \(try clone.ok("show", id, "--json"))"
+        }
+        XCTAssertEqual(resurrected, [], "deleted offers came back; the syncs printed:\n\(printed.joined(separator: "\n"))")
+        XCTAssertEqual(offers.subtracting(doomed), made, "every new offer arrived")
         let expected = try clone.digest()
         for replica in laptops + [deleter] {
             XCTAssertEqual(try replica.digest(), expected, "\(replica.name) converges with a fresh clone")

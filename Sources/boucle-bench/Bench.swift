@@ -1,0 +1,129 @@
+import ArgumentParsing
+import BoucleCore
+import Foundation
+
+/// A whole bench run: the workload, a server when a phase needs one, and each phase in a child
+/// process of its own (`boucle-bench --phase NAME`), so that each phase's peak memory is its own.
+struct Bench {
+    let options: BenchOptions
+
+    /// What a run found, for the report.
+    struct Outcome {
+        var results: [PhaseResult] = []
+        var workloadBytes: Int?
+        var generateSeconds: Double?
+        /// The incremental phase at `options.baselineRecords`, for the 1.5× target.
+        var baseline: PhaseResult?
+        var folder = ""
+        /// The machine: its cores, and its 1-minute load average when the run started (other
+        /// processes make timings noisy).
+        var cores = ProcessInfo.processInfo.activeProcessorCount
+        var loadAverage = Bench.loadAverage()
+    }
+
+    func run() throws -> Outcome {
+        let folder = try BenchFolder(path: Bench.makeTemporaryFolder())
+        defer {
+            if options.keep {
+                log("kept \(folder.path)")
+            } else {
+                try? FileManager.default.removeItem(atPath: folder.path)
+            }
+        }
+        var outcome = Outcome(folder: folder.path)
+        let workload = Workload(records: options.records, seed: options.seed)
+        let plan = Phase.plan(options.phases)
+        if plan.contains(.localImport) {
+            log("writing the workload: \(Report.count(options.records)) offers")
+            let clock = Stopwatch()
+            outcome.workloadBytes = try workload.writeChangeSet(to: folder.workload)
+            outcome.generateSeconds = clock.seconds
+        }
+        var server: ServerProcess?
+        defer { server?.stop() }
+        for phase in plan {
+            if phase.needsServer, server == nil {
+                server = try ServerProcess(folder: folder)
+                log("boucle-server listening at \(server?.settings.url ?? "?")")
+            }
+            if let server { PeakMemory.reset(pid: server.pid) }
+            log("\(phase.rawValue)…")
+            var result = try runChild(phase, folder: folder)
+            if phase.needsServer, let server, let peak = PeakMemory.of(pid: server.pid) {
+                result.extras["server_peak_rss_bytes"] = Double(peak)
+            }
+            log("\(phase.rawValue): \(Report.seconds(result.seconds)) s, \(Report.count(Int(result.perSecond.rounded()))) records/s")
+            outcome.results.append(result)
+        }
+        server?.stop()
+        server = nil
+        if plan.contains(.incremental), options.baselineRecords > 0, options.baselineRecords != options.records {
+            outcome.baseline = try runBaseline()
+        }
+        return outcome
+    }
+
+    /// Runs one phase in a child process and reads the result line it prints.
+    private func runChild(_ phase: Phase, folder: BenchFolder) throws -> PhaseResult {
+        let arguments = ["--phase", phase.rawValue, "--dir", folder.path, "--records", String(options.records), "--seed", String(options.seed)]
+        let output = try ChildProcess.output(of: try ChildProcess.ownExecutable(), arguments, what: "the \(phase.rawValue) phase")
+        guard let line = output.split(separator: "\n").last, let json = try? JSONParser.parse(String(line)) else {
+            throw BenchError("the \(phase.rawValue) phase printed no result")
+        }
+        return try PhaseResult(json: json)
+    }
+
+    /// The incremental phase in a whole second run at the baseline size (with its own server
+    /// and folder), for the target "incremental at N within 1.5× of N = 10,000".
+    private func runBaseline() throws -> PhaseResult {
+        log("incremental baseline: a run at \(Report.count(options.baselineRecords)) records")
+        let arguments = ["--records", String(options.baselineRecords), "--phases", Phase.incremental.rawValue, "--json",
+                         "--seed", String(options.seed), "--baseline-records", "0"]
+        let output = try ChildProcess.output(of: try ChildProcess.ownExecutable(), arguments, what: "the baseline run")
+        for line in output.split(separator: "\n") {
+            if let json = try? JSONParser.parse(String(line)), json["name"]?.stringValue == Phase.incremental.rawValue {
+                return try PhaseResult(json: json)
+            }
+        }
+        throw BenchError("the baseline run printed no incremental result")
+    }
+
+    /// The 1-minute load average, from `/proc/loadavg` (proc(5)).
+    static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
+    }
+
+    /// A new folder under `$TMPDIR` (mkdtemp(3)).
+    private static func makeTemporaryFolder() throws -> String {
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array("\(base)/boucle-bench-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
+            throw BenchError("cannot make a temporary folder in \(base): \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
+    }
+
+    private func log(_ text: String) {
+        StandardStreams.err("boucle-bench: \(text)\n")
+    }
+}
+
+/// The child side: runs one phase in this process and prints its result as one JSON line,
+/// with this process's peak RSS.
+enum PhaseChild {
+    static func run(_ phase: Phase, folder: BenchFolder, workload: Workload) throws {
+        var result: PhaseResult
+        switch phase {
+        case .sqliteFloor: result = try LocalPhases.sqliteFloor(workload, folder)
+        case .localImport: result = try LocalPhases.localImport(workload, folder)
+        case .export: result = try LocalPhases.export(workload, folder)
+        case .push: result = try SyncPhases.push(workload, folder)
+        case .clone: result = try SyncPhases.clone(workload, folder)
+        case .incremental: result = try SyncPhases.incremental(workload, folder)
+        case .concurrent: result = try ConcurrentPhase.run(workload, folder)
+        }
+        result.peakRSSBytes = PeakMemory.ofSelf()
+        StandardStreams.out(JSONWriter.string(result.json) + "\n")
+    }
+}

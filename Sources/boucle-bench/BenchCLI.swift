@@ -1,0 +1,111 @@
+import ArgumentParsing
+import Foundation
+
+/// What `boucle-bench` was asked to do.
+struct BenchOptions {
+    var records = 100_000
+    var json = false
+    var phases: [Phase] = Phase.allCases
+    var keep = false
+    var seed: UInt64 = 1
+    var baselineRecords = 10_000
+    /// Internal: run only this phase, in this process, on the files of `directory`.
+    var childPhase: Phase?
+    var directory: String?
+
+    static let spec = CommandSpec(
+        "", summary: "Measure Boucle on one shared workload of N offers × 6 text fields, on temporary files.",
+        options: [
+            .value("--records", "N", help: "offers in the workload (default: 100000)"),
+            .flag("--json", help: "print one JSON object per phase and line instead of a table"),
+            .value("--phases", "LIST", help: "run only these phases, comma-separated (their prerequisites run too): "
+                + Phase.allCases.map(\.rawValue).joined(separator: ",")),
+            .flag("--keep", help: "keep the temporary folder (replicas, change-sets, server database and log)"),
+            .value("--seed", "N", help: "the workload's seed (default: 1)"),
+            .value("--baseline-records", "N", help: "also run incremental at this N, for its target (default: 10000; 0 skips)"),
+            .value("--phase", "NAME", help: "internal: run one phase in this process on the files of --dir"),
+            .value("--dir", "PATH", help: "internal: the folder of a run, with --phase"),
+        ],
+        examples: [
+            "boucle-bench", "boucle-bench --records 10000 --json", "boucle-bench --records 1000000 --phases local-import,clone",
+        ]
+    )
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
+        let parsed = try ArgumentParser.parse(arguments, spec: spec, program: "boucle-bench")
+        var options = BenchOptions()
+        options.json = parsed.flag("--json")
+        options.keep = parsed.flag("--keep")
+        if let text = parsed.value("--records") {
+            guard let number = count(text), (100...100_000_000).contains(number) else {
+                throw UsageError("--records takes a whole number from 100 to 100000000, e.g. --records 100000")
+            }
+            options.records = number
+        }
+        if let text = parsed.value("--seed") {
+            guard let seed = UInt64(text) else { throw UsageError("--seed takes a whole number, e.g. --seed 1") }
+            options.seed = seed
+        }
+        if let text = parsed.value("--baseline-records") {
+            guard let number = count(text), number == 0 || (100...100_000_000).contains(number) else {
+                throw UsageError("--baseline-records takes 0 (skip) or a whole number from 100, e.g. --baseline-records 10000")
+            }
+            options.baselineRecords = number
+        }
+        if let text = parsed.value("--phases") {
+            options.phases = try text.split(separator: ",").map { name throws(UsageError) -> Phase in
+                let name = name.trimmingCharacters(in: .whitespaces)
+                guard let phase = Phase(rawValue: name) else {
+                    throw UsageError("unknown phase \"\(name.prefix(40))\": choose among \(Phase.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return phase
+            }
+            if options.phases.isEmpty { throw UsageError("--phases needs at least one phase, e.g. --phases local-import,clone") }
+        }
+        if let name = parsed.value("--phase") {
+            guard let phase = Phase(rawValue: name) else { throw UsageError("unknown phase \"\(name.prefix(40))\"") }
+            guard let directory = parsed.value("--dir") else { throw UsageError("--phase needs --dir, the folder of a run") }
+            options.childPhase = phase
+            options.directory = directory
+        }
+        return options
+    }
+
+    /// A count typed with or without separators: `100000`, `100_000`, `100,000`.
+    private static func count(_ text: String) -> Int? {
+        Int(text.filter { $0 != "_" && $0 != "," })
+    }
+
+    static var help: String {
+        ArgumentParser.help(for: spec, globalOptions: [], program: "boucle-bench")
+            .replacingOccurrences(of: "boucle-bench  [options]", with: "boucle-bench [options]")
+    }
+}
+
+/// The `boucle-bench` command line.
+enum BenchCLI {
+    /// Runs the bench with `arguments` (without the program name); returns the exit status.
+    static func run(_ arguments: [String]) -> Int32 {
+        if ArgumentParser.isHelpRequest(arguments) {
+            StandardStreams.out(BenchOptions.help)
+            return 0
+        }
+        do {
+            let options = try BenchOptions.parse(arguments)
+            if let phase = options.childPhase, let directory = options.directory {
+                try PhaseChild.run(phase, folder: BenchFolder(path: directory), workload: Workload(records: options.records, seed: options.seed))
+                return 0
+            }
+            let outcome = try Bench(options: options).run()
+            let report = Report(options: options, outcome: outcome)
+            StandardStreams.out(options.json ? report.jsonLines() : report.table())
+            return 0
+        } catch let error as UsageError {
+            StandardStreams.err("boucle-bench: error: \(error.message)\n")
+            return 2
+        } catch {
+            StandardStreams.err("boucle-bench: error: \(error)\n")
+            return 1
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// The programs the bench runs: itself (one child per phase) and `boucle-server`.
+enum ChildProcess {
+    /// This executable, from `/proc/self/exe` (proc(5)).
+    static func ownExecutable() throws -> String {
+        do {
+            return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        } catch {
+            throw BenchError("cannot find the bench's own executable through /proc/self/exe: \(error.localizedDescription)")
+        }
+    }
+
+    /// `boucle-server`, found next to the bench: both are products of the same build.
+    static func serverExecutable() throws -> String {
+        let path = URL(fileURLWithPath: try ownExecutable()).deletingLastPathComponent().appendingPathComponent("boucle-server").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw BenchError("no boucle-server next to boucle-bench (\(path)): build both, e.g. swift build -c release --product boucle-bench --product boucle-server")
+        }
+        return path
+    }
+
+    /// Runs `executable` to its end and returns its standard output; its standard error goes to
+    /// ours. Throws when it exits with another status than 0.
+    static func output(of executable: String, _ arguments: [String], what: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let how = process.terminationReason == .exit ? "exited with status \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
+            throw BenchError("\(what) \(how) (its errors are above)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// The pid of the running server, for the SIGINT handler: a C signal handler cannot capture.
+nonisolated(unsafe) private var serverPIDForSignals: pid_t = 0
+
+/// A `boucle-server serve` child on 127.0.0.1 and a free port, with its own temporary database,
+/// a tenant `bench` and a tenant `crowd`, each with a coordinator token. Its request log goes to
+/// `server.log` in the bench folder. Stopped with SIGTERM, as an operator would.
+final class ServerProcess {
+    private let process: Process
+    /// Kept open so that the server never writes to a closed pipe.
+    private let stdout: Pipe
+    let settings: ServerSettings
+
+    var pid: Int32 { process.processIdentifier }
+
+    init(folder: BenchFolder) throws {
+        let binary = try ChildProcess.serverExecutable()
+        let db = ["--db", folder.serverDatabase]
+        func admin(_ arguments: [String]) throws -> String {
+            try ChildProcess.output(of: binary, arguments + db, what: "boucle-server \(arguments.prefix(2).joined(separator: " "))")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = try admin(["tenant", "create", Workload.tenant])
+        _ = try admin(["tenant", "create", ConcurrentPhase.team])
+        let token = try admin(["token", "create", "--tenant", Workload.tenant, "--team", Workload.team, "--role", "coordinator"])
+        let crowdToken = try admin(["token", "create", "--tenant", ConcurrentPhase.team, "--team", ConcurrentPhase.team, "--role", "coordinator"])
+
+        guard FileManager.default.createFile(atPath: folder.serverLog, contents: nil),
+              let log = FileHandle(forWritingAtPath: folder.serverLog)
+        else { throw BenchError("cannot write \(folder.serverLog)") }
+        defer { try? log.close() }   // the child has its own copy
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + db
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = log
+        try process.run()
+        serverPIDForSignals = process.processIdentifier
+        ServerProcess.stopOnInterrupt()
+
+        // "boucle-server 0.1.0 listening on 127.0.0.1:PORT (database …)"
+        var text = ""
+        while !text.contains("\n") {
+            let data = stdout.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let range = text.range(of: "listening on "),
+              let address = text[range.upperBound...].split(separator: " ").first.map(String.init)
+        else {
+            process.terminate()
+            process.waitUntilExit()
+            throw BenchError("boucle-server did not start listening: see \(folder.serverLog)")
+        }
+        self.process = process
+        self.stdout = stdout
+        settings = ServerSettings(url: "http://\(address)", token: token, crowdToken: crowdToken)
+        try settings.write(to: folder.serverSettings)
+    }
+
+    /// Sends SIGTERM and waits: the server finishes the requests in flight and exits.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        serverPIDForSignals = 0
+    }
+
+    deinit { stop() }
+
+    /// On ^C, stops the server before the bench dies, so that no server outlives the run.
+    private static func stopOnInterrupt() {
+        for stopSignal in [SIGINT, SIGTERM] {
+            signal(stopSignal) { received in
+                if serverPIDForSignals > 0 { kill(serverPIDForSignals, SIGTERM) }
+                _exit(128 + received)
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import BoucleCore
+import Foundation
+
+/// One target of the issue, checked on this run's numbers.
+struct TargetCheck {
+    let phase: Phase
+    let text: String
+    let measured: String
+    let pass: Bool
+}
+
+/// The bench's output: a table for people, or one JSON object per line.
+struct Report {
+    let options: BenchOptions
+    let outcome: Bench.Outcome
+
+    static let memoryLimitBytes = 150_000_000
+    static let memoryTargetRecords = 1_000_000
+
+    private func result(_ phase: Phase) -> PhaseResult? { outcome.results.first { $0.phase == phase } }
+
+    /// `phase`'s records per second as a share of the floor's, for the phases that move the
+    /// whole workload.
+    private func ratioToFloor(_ phase: Phase) -> Double? {
+        guard [.localImport, .export, .push, .clone].contains(phase), let floor = result(.sqliteFloor), floor.perSecond > 0, let measured = result(phase) else { return nil }
+        return measured.perSecond / floor.perSecond
+    }
+
+    private var ratioToBaseline: Double? {
+        guard let baseline = outcome.baseline, baseline.seconds > 0, let incremental = result(.incremental) else { return nil }
+        return incremental.seconds / baseline.seconds
+    }
+
+    /// The issue's targets that this run has the numbers for.
+    var targets: [TargetCheck] {
+        var checks: [TargetCheck] = []
+        for (phase, share) in [(Phase.localImport, 0.50), (.clone, 0.33)] {
+            if let ratio = ratioToFloor(phase) {
+                checks.append(TargetCheck(phase: phase, text: "\(phase.rawValue) ≥ \(Int(share * 100)) % of sqlite-floor records/s",
+                                          measured: Report.percent(ratio), pass: ratio >= share))
+            }
+        }
+        if let ratio = ratioToBaseline {
+            checks.append(TargetCheck(phase: .incremental,
+                                      text: "incremental at N = \(Report.count(options.records)) ≤ 1.5 × at N = \(Report.count(options.baselineRecords))",
+                                      measured: String(format: "%.2f ×", ratio), pass: ratio <= 1.5))
+        }
+        for phase in [Phase.localImport, .clone] {
+            if let peak = result(phase)?.peakRSSBytes {
+                let note = options.records < Report.memoryTargetRecords ? " (the issue sets it at N = 1,000,000)" : ""
+                checks.append(TargetCheck(phase: phase, text: "\(phase.rawValue) peak RSS < 150 MB\(note)",
+                                          measured: Report.megabytes(peak), pass: peak < Report.memoryLimitBytes))
+            }
+        }
+        if let concurrent = result(.concurrent), let p50 = concurrent.extras["p50_seconds"], let p99 = concurrent.extras["p99_seconds"], p50 > 0 {
+            checks.append(TargetCheck(phase: .concurrent, text: "concurrent p99 < 10 × p50",
+                                      measured: String(format: "%.1f ×", p99 / p50), pass: p99 < 10 * p50))
+        }
+        return checks
+    }
+
+    // MARK: JSON
+
+    /// One JSON object per phase and line: `name`, `records`, `seconds`, `per_second`,
+    /// `peak_rss_bytes`, the phase's extras, its ratios and `pass` where a target applies.
+    func jsonLines() -> String {
+        let checks = targets
+        return outcome.results.map { result in
+            guard case .object(var object) = result.json else { return "" }
+            if let ratio = ratioToFloor(result.phase), result.phase != .sqliteFloor { object["ratio_to_floor"] = .number(Report.round(ratio)) }
+            if result.phase == .incremental, let baseline = outcome.baseline, let ratio = ratioToBaseline {
+                object["baseline_records"] = .number(Double(options.baselineRecords))
+                object["baseline_seconds"] = .number(baseline.seconds)
+                object["ratio_to_baseline"] = .number(Report.round(ratio))
+            }
+            let own = checks.filter { $0.phase == result.phase }
+            if !own.isEmpty { object["pass"] = .bool(own.allSatisfy(\.pass)) }
+            return JSONWriter.string(.object(object)) + "\n"
+        }.joined()
+    }
+
+    // MARK: Table
+
+    func table() -> String {
+        var lines: [String] = []
+        var heading = "boucle-bench: \(Report.count(options.records)) offers × 6 text fields, seed \(options.seed)"
+        if let bytes = outcome.workloadBytes, let seconds = outcome.generateSeconds {
+            heading += " (workload change-set \(Report.megabytes(bytes)), written in \(Report.seconds(seconds)) s)"
+        }
+        var machine = "\(outcome.cores) cores"
+        if let load = outcome.loadAverage { machine += String(format: ", 1-minute load average %.2f when the run started", load) }
+        lines += [heading, machine, ""]
+        let checks = targets
+        var rows = [["phase", "records", "seconds", "records/s", "peak RSS", "server RSS", "vs floor", "targets"]]
+        for result in outcome.results {
+            let own = checks.filter { $0.phase == result.phase }
+            rows.append([
+                result.phase.rawValue, Report.count(result.records), Report.seconds(result.seconds),
+                Report.count(Int(result.perSecond.rounded())),
+                result.peakRSSBytes.map(Report.megabytes) ?? "-",
+                result.extras["server_peak_rss_bytes"].map { Report.megabytes(Int($0)) } ?? "-",
+                result.phase == .sqliteFloor ? "100 %" : ratioToFloor(result.phase).map(Report.percent) ?? "-",
+                own.isEmpty ? "-" : own.allSatisfy(\.pass) ? "PASS" : "FAIL",
+            ])
+        }
+        lines += Report.align(rows)
+        lines.append("")
+        lines += notes()
+        if !checks.isEmpty {
+            lines += ["", "targets (ratios within this run):"]
+            let width = checks.map(\.text.count).max() ?? 0
+            for check in checks {
+                lines.append("  \(check.pass ? "PASS" : "FAIL")  \(check.text.padding(toLength: width, withPad: " ", startingAt: 0))  \(check.measured)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func notes() -> [String] {
+        var lines = ["  peak RSS: the child process that ran the phase; server RSS: boucle-server's peak during the phase"]
+        if let incremental = result(.incremental) {
+            var line = "  incremental: median of \(Int(incremental.extras["rounds"] ?? 0)) syncs of 10 changed records into a replica holding "
+                + "\(Report.count(options.records)) (min \(Report.seconds(incremental.extras["min_seconds"] ?? 0)) s, "
+                + "max \(Report.seconds(incremental.extras["max_seconds"] ?? 0)) s; the editor's push of the 10: "
+                + "\(Report.seconds(incremental.extras["push_seconds"] ?? 0)) s)"
+            if let baseline = outcome.baseline {
+                line += "; at N = \(Report.count(options.baselineRecords)): \(Report.seconds(baseline.seconds)) s"
+            }
+            lines.append(line)
+        }
+        if let concurrent = result(.concurrent) {
+            lines.append("  concurrent: \(Int(concurrent.extras["clients"] ?? 0)) clients × \(ConcurrentPhase.changesPerClient) new records, "
+                + "syncing at once: p50 \(Report.seconds(concurrent.extras["p50_seconds"] ?? 0)) s, "
+                + "p99 \(Report.seconds(concurrent.extras["p99_seconds"] ?? 0)) s per sync")
+        }
+        if options.keep { lines.append("  files kept in \(outcome.folder)") }
+        return lines
+    }
+
+    // MARK: Formatting
+
+    /// Columns left-aligned for the first, right-aligned for the others.
+    static func align(_ rows: [[String]]) -> [String] {
+        guard let columns = rows.first?.count else { return [] }
+        let widths = (0..<columns).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return column == 0 ? cell + padding : padding + cell
+            }.joined(separator: "   ")
+        }
+    }
+
+    /// `1234567` as `1,234,567`.
+    static func count(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return number < 0 ? "-" + out : out
+    }
+
+    static func seconds(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
+    static func percent(_ ratio: Double) -> String { String(format: "%.0f %%", ratio * 100) }
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+    private static func round(_ ratio: Double) -> Double { (ratio * 1000).rounded() / 1000 }
+}

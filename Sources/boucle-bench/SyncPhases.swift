@@ -1,0 +1,115 @@
+import BoucleCommands
+import BoucleCore
+import BoucleStore
+import Foundation
+import HTTPCodec
+import Networking
+
+/// The phases against the running `boucle-server`: push, clone and incremental.
+enum SyncPhases {
+    /// The records of one push, as `boucle sync` sends them (Protocol/SERVER.md, "The client's sync").
+    static let batchRecords = 2_000
+    /// Rounds of the incremental phase; its `seconds` is their median.
+    static let incrementalRounds = 5
+    static let incrementalRecords = 10
+
+    /// Pushes the imported replica's records to the server, in batches of 2,000.
+    ///
+    /// This is the push half of `SyncSession.run`, written out with the store's public calls: a
+    /// whole `SyncSession` would then pull every record back (the replica has never pulled), and
+    /// that is the clone's cost, measured by the next phase.
+    static func push(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let server = try ServerSettings.read(from: folder.serverSettings)
+        let store = try ReplicaStore.open(at: folder.imported)
+        defer { try? store.close() }
+        let clock = Stopwatch()
+        let sent = try pushPending(store, server: server)
+        let seconds = clock.seconds
+        guard sent == workload.records else { throw BenchError("push sent \(sent) changes, expected \(workload.records)") }
+        return PhaseResult(phase: .push, records: workload.records, seconds: seconds)
+    }
+
+    /// A new empty replica syncs with `SyncSession` over `HTTPClient`: it pulls everything.
+    static func clone(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let server = try ServerSettings.read(from: folder.serverSettings)
+        let store = try ReplicaStore.create(at: folder.cloned, team: Workload.team)
+        defer { try? store.close() }
+        let clock = Stopwatch()
+        let received = try sync(store, url: server.url, token: server.token)
+        let seconds = clock.seconds
+        guard received == workload.records else { throw BenchError("clone received \(received) changes, expected \(workload.records)") }
+        return PhaseResult(phase: .clone, records: workload.records, seconds: seconds)
+    }
+
+    /// In each round, the imported replica changes 10 records and pushes them; then the cloned
+    /// replica (also holding N, and caught up) syncs: that sync is timed. `seconds` is the
+    /// median of the rounds; `push_seconds` the median of the pushes of the 10 changes.
+    static func incremental(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let server = try ServerSettings.read(from: folder.serverSettings)
+        let editor = try ReplicaStore.open(at: folder.imported)
+        defer { try? editor.close() }
+        let receiver = try ReplicaStore.open(at: folder.cloned)
+        defer { try? receiver.close() }
+        var syncs: [Double] = []
+        var pushes: [Double] = []
+        let stride = max(1, workload.records / incrementalRecords)
+        for round in 0..<incrementalRounds {
+            for index in 0..<incrementalRecords {
+                let record = workload.record((index * stride + round) % workload.records)
+                try editor.update(record.id, fields: ["title": .text("\(record.title) (mis à jour, tour \(round + 1))")])
+            }
+            let pushClock = Stopwatch()
+            let sent = try pushPending(editor, server: server)
+            pushes.append(pushClock.seconds)
+            guard sent == incrementalRecords else { throw BenchError("incremental pushed \(sent) changes, expected \(incrementalRecords)") }
+            let clock = Stopwatch()
+            let received = try sync(receiver, url: server.url, token: server.token)
+            syncs.append(clock.seconds)
+            guard received == incrementalRecords else {
+                throw BenchError("incremental received \(received) changes, expected \(incrementalRecords)")
+            }
+        }
+        return PhaseResult(phase: .incremental, records: incrementalRecords, seconds: Percentile.median(syncs),
+                           extras: ["push_seconds": Percentile.median(pushes), "rounds": Double(incrementalRounds),
+                                    "min_seconds": syncs.min() ?? 0, "max_seconds": syncs.max() ?? 0])
+    }
+
+    /// One `boucle sync` of `store`: a fresh connection and a `SyncSession`. Returns the
+    /// changes received.
+    static func sync(_ store: ReplicaStore, url: String, token: String) throws -> Int {
+        let client = try HTTPClient(url: url)
+        defer { client.close() }
+        let session = SyncSession(store: store, token: token)
+        try session.run(over: client)
+        return session.summary.received
+    }
+
+    /// Pushes every pending record of `store`, in batches, the way `SyncSession` does; returns
+    /// the changes sent. The workload makes no conflicts: any lost write is a bench failure.
+    static func pushPending(_ store: ReplicaStore, server: ServerSettings) throws -> Int {
+        let client = try HTTPClient(url: server.url)
+        defer { client.close() }
+        var sent = 0
+        while true {
+            let batch = try store.pendingBatch(maxRecords: batchRecords)
+            if batch.changes == 0 && !batch.more {
+                // The previous batch was full and the last: close the push, as SyncSession does.
+                try store.markPushed(upTo: batch.next, more: false, lost: [])
+                return sent
+            }
+            let headers = HTTPHeaders([
+                ("Authorization", "Bearer \(server.token)"), ("Content-Type", "application/x-ndjson"),
+                ("Boucle-Cursor", String(try store.pullCursor().since)),
+            ])
+            let answer = try client.send(HTTPRequest(method: "POST", target: "/v1/changes", headers: headers, body: batch.changeSet))
+            guard answer.status == 200 else {
+                throw BenchError("the server answered \(answer.status) to a push: \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+            }
+            let lost = (try? JSONParser.parse(answer.body))?["lost"]?.arrayValue
+            guard let lost, lost.isEmpty else { throw BenchError("the server reported lost writes for the workload's push") }
+            try store.markPushed(upTo: batch.next, more: batch.more, lost: [])
+            sent += batch.changes
+            if !batch.more { return sent }
+        }
+    }
+}
