@@ -35,7 +35,7 @@ enum SyncCommand {
             let count = try store.restamp()
             StandardStreams.err("re-stamped \(Plural.count(count, "pending record")) with this laptop's clock\n")
         }
-        let pendingBefore = try store.status().pendingRecords
+        let pendingBefore = try store.pendingRecords()
         let session = SyncSession(store: store, token: token,
                                   progress: Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1))
         do {
@@ -44,7 +44,7 @@ enum SyncCommand {
             try session.run(over: client)
         } catch {
             session.progress.clear()
-            let pending = (try? store.status().pendingRecords) ?? pendingBefore
+            let pending = (try? store.pendingRecords()) ?? pendingBefore
             let kept = pending == 0
                 ? "everything made here was pushed; the rest will arrive"
                 : "\(Plural.count(pending, "changed record")) still pending here"
