@@ -73,7 +73,7 @@ final class ExchangeTests: CLITestCase {
         let sudLog = try sud.conflicts()
         XCTAssertEqual(sudLog.map { $0["kind"] as? String }, ["rejected"])
 
-        XCTAssertEqual(try nord.ok("conflicts", "--clear"), "cleared 1 conflicts")
+        XCTAssertEqual(try nord.ok("conflicts", "--clear"), "cleared 1 conflict")
         XCTAssertEqual(try nord.ok("conflicts"), "no conflicts")
         XCTAssertEqual(try nord.conflicts().count, 0)
         XCTAssertEqual(try nord.status()["conflicts"] as? Int, 0)

@@ -5,8 +5,8 @@
 #
 # TARGET is `http` (HTTPRequestFuzz.swift: request and response parsers), `changeset`
 # (ChangeSetFuzz.swift: the change-set decoder and encoder) or `all` (the default, one after the
-# other). SECONDS is the fuzzing time per target (default 30, as in CI; `run.sh all 600` for a
-# long run).
+# other). SECONDS is the fuzzing time per target (default 30: the bounded run meant for CI;
+# `run.sh all 600` for a long run).
 #
 # Each target is the module's sources and its fuzz file compiled into one executable with
 # `swiftc -sanitize=fuzzer,address`, in .build-fuzz/ (override with FUZZ_BUILD=folder). It fuzzes a
@@ -53,8 +53,13 @@ for name in "${targets[@]}"; do
 
     echo "== $name: building $binary"
     # shellcheck disable=SC2046  # the source list is meant to be split
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "${name^}Fuzz" \
-        $(sources "$name") -o "$binary"
+    # The linker's warnings about ASan's local symbols are noise: the output is shown only on failure.
+    if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "${name^}Fuzz" \
+        $(sources "$name") -o "$binary" >"$build/$name.build.log" 2>&1; then
+        grep -v 'ld.gold: warning' "$build/$name.build.log" >&2
+        echo "== $name: the build failed" >&2
+        exit 2
+    fi
 
     cp -n Fixtures/fuzz/"$name"/* "$corpus"/ 2>/dev/null || true
     cp -n Fixtures/fuzz/regressions/"$name"/* "$corpus"/ 2>/dev/null || true
