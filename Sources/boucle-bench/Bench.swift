@@ -47,10 +47,14 @@ struct Bench {
                 log("boucle-server listening at \(server?.settings.url ?? "?")")
             }
             if let server { PeakMemory.reset(pid: server.pid) }
+            let serverCPU = server.flatMap { ProcessCPU.seconds(pid: $0.pid) }
             log("\(phase.rawValue)…")
             var result = try runChild(phase, folder: folder)
-            if phase.needsServer, let server, let peak = PeakMemory.of(pid: server.pid) {
-                result.extras["server_peak_rss_bytes"] = Double(peak)
+            if phase.needsServer, let server {
+                if let peak = PeakMemory.of(pid: server.pid) { result.extras["server_peak_rss_bytes"] = Double(peak) }
+                if let before = serverCPU, let after = ProcessCPU.seconds(pid: server.pid) {
+                    result.extras["server_cpu_seconds"] = after - before
+                }
             }
             log("\(phase.rawValue): \(Report.seconds(result.seconds)) s, \(Report.count(Int(result.perSecond.rounded()))) records/s")
             outcome.results.append(result)

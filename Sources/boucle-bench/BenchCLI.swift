@@ -101,7 +101,9 @@ enum BenchCLI {
             StandardStreams.out(options.json ? report.jsonLines() : report.table())
             return 0
         } catch let error as UsageError {
-            StandardStreams.err("boucle-bench: error: \(error.message)\n")
+            // The bench is one command without a name: "for `boucle-bench `" reads better without the space.
+            let message = error.message.replacingOccurrences(of: "`boucle-bench `", with: "`boucle-bench`")
+            StandardStreams.err("boucle-bench: error: \(message)\n")
             return 2
         } catch {
             StandardStreams.err("boucle-bench: error: \(error)\n")

@@ -52,13 +52,13 @@ enum ConcurrentPhase {
         let clock = Stopwatch()
         for _ in 0..<clients { start.signal() }
         done.wait()
-        let seconds = clock.seconds
+        let (seconds, cpu) = (clock.seconds, clock.cpuSeconds)
         let (latencies, failures) = results.snapshot()
         if let first = failures.first {
             throw BenchError("\(failures.count) of \(clients) concurrent clients failed; the first: \(first)")
         }
         return PhaseResult(phase: .concurrent, records: clients * changesPerClient, seconds: seconds, extras: [
-            "clients": Double(clients),
+            "clients": Double(clients), "cpu_seconds": cpu,
             "p50_seconds": Percentile.nearestRank(0.50, of: latencies),
             "p99_seconds": Percentile.nearestRank(0.99, of: latencies),
         ])

@@ -21,6 +21,7 @@ enum LocalPhases {
             "INSERT INTO offers(id, category, title, details, address, contact_name, phone) VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
         var building = 0.0
+        var buildingCPU = 0.0
         let clock = Stopwatch()
         try db.transaction {
             var start = 0
@@ -28,6 +29,7 @@ enum LocalPhases {
                 let built = Stopwatch()
                 let batch = (start..<min(start + 1_000, workload.records)).map(workload.record)
                 building += built.seconds
+                buildingCPU += built.cpuSeconds
                 for record in batch {
                     defer { insert.reset() }
                     let columns = [record.id.rawValue, record.category, record.title, record.details, record.address,
@@ -38,7 +40,8 @@ enum LocalPhases {
                 start += batch.count
             }
         }
-        return PhaseResult(phase: .sqliteFloor, records: workload.records, seconds: clock.seconds - building)
+        return PhaseResult(phase: .sqliteFloor, records: workload.records, seconds: clock.seconds - building,
+                           extras: ["cpu_seconds": clock.cpuSeconds - buildingCPU])
     }
 
     /// `ReplicaStore.importChangeSet(path:)` of the workload file into a new, empty replica.
@@ -47,11 +50,11 @@ enum LocalPhases {
         defer { try? store.close() }
         let clock = Stopwatch()
         let summary = try store.importChangeSet(path: folder.workload)
-        let seconds = clock.seconds
+        let (seconds, cpu) = (clock.seconds, clock.cpuSeconds)
         guard summary.applied == workload.records else {
             throw BenchError("local-import applied \(summary.applied) changes, expected \(workload.records)")
         }
-        return PhaseResult(phase: .localImport, records: workload.records, seconds: seconds)
+        return PhaseResult(phase: .localImport, records: workload.records, seconds: seconds, extras: ["cpu_seconds": cpu])
     }
 
     /// `ReplicaStore.exportChangeSet(all: true, path:)` of the imported replica.
@@ -60,12 +63,14 @@ enum LocalPhases {
         defer { try? store.close() }
         let clock = Stopwatch()
         let summary = try store.exportChangeSet(all: true, path: folder.exported)
-        let seconds = clock.seconds
+        let (seconds, cpu) = (clock.seconds, clock.cpuSeconds)
         guard summary.records >= workload.records else {
             throw BenchError("export wrote \(summary.records) records, expected at least \(workload.records)")
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.exported)[.size] as? Int) ?? nil
-        return PhaseResult(phase: .export, records: summary.records, seconds: seconds,
-                           extras: bytes.map { ["file_bytes": Double($0)] } ?? [:])
+        var extras = ["cpu_seconds": cpu]
+        if let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.exported)[.size]) as? Int {
+            extras["file_bytes"] = Double(bytes)
+        }
+        return PhaseResult(phase: .export, records: summary.records, seconds: seconds, extras: extras)
     }
 }

@@ -7,13 +7,37 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Elapsed wall time on the monotonic clock.
+/// Elapsed wall time on the monotonic clock, and the CPU time this process spent meanwhile
+/// (all its threads): their gap is time spent waiting, on the disk (fsync) or on the server.
 struct Stopwatch {
     private let start = ContinuousClock.now
+    private let cpuStart = Stopwatch.processCPUSeconds()
 
     var seconds: Double {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    var cpuSeconds: Double { Stopwatch.processCPUSeconds() - cpuStart }
+
+    /// `clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`: user and system time of every thread.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}
+
+/// Another process's CPU time (user and system), from `/proc/PID/stat` (proc(5)).
+enum ProcessCPU {
+    static func seconds(pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm)": field 3 is the state; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
 

@@ -91,12 +91,14 @@ struct Report {
         if let load = outcome.loadAverage { machine += String(format: ", 1-minute load average %.2f when the run started", load) }
         lines += [heading, machine, ""]
         let checks = targets
-        var rows = [["phase", "records", "seconds", "records/s", "peak RSS", "server RSS", "vs floor", "targets"]]
+        var rows = [["phase", "records", "seconds", "records/s", "CPU s", "server CPU s", "peak RSS", "server RSS", "vs floor", "targets"]]
         for result in outcome.results {
             let own = checks.filter { $0.phase == result.phase }
             rows.append([
                 result.phase.rawValue, Report.count(result.records), Report.seconds(result.seconds),
                 Report.count(Int(result.perSecond.rounded())),
+                result.extras["cpu_seconds"].map(Report.seconds) ?? "-",
+                result.extras["server_cpu_seconds"].map(Report.seconds) ?? "-",
                 result.peakRSSBytes.map(Report.megabytes) ?? "-",
                 result.extras["server_peak_rss_bytes"].map { Report.megabytes(Int($0)) } ?? "-",
                 result.phase == .sqliteFloor ? "100 %" : ratioToFloor(result.phase).map(Report.percent) ?? "-",
@@ -117,7 +119,10 @@ struct Report {
     }
 
     private func notes() -> [String] {
-        var lines = ["  peak RSS: the child process that ran the phase; server RSS: boucle-server's peak during the phase"]
+        var lines = [
+            "  CPU s: user + system time of the process that ran the phase (seconds minus CPU s: waiting for the disk or the server);",
+            "  server CPU s: boucle-server's, during the phase. Peak RSS: the child process that ran the phase; server RSS: boucle-server's peak during it",
+        ]
         if let incremental = result(.incremental) {
             var line = "  incremental: median of \(Int(incremental.extras["rounds"] ?? 0)) syncs of 10 changed records into a replica holding "
                 + "\(Report.count(options.records)) (min \(Report.seconds(incremental.extras["min_seconds"] ?? 0)) s, "

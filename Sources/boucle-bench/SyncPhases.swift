@@ -24,9 +24,9 @@ enum SyncPhases {
         defer { try? store.close() }
         let clock = Stopwatch()
         let sent = try pushPending(store, server: server)
-        let seconds = clock.seconds
+        let (seconds, cpu) = (clock.seconds, clock.cpuSeconds)
         guard sent == workload.records else { throw BenchError("push sent \(sent) changes, expected \(workload.records)") }
-        return PhaseResult(phase: .push, records: workload.records, seconds: seconds)
+        return PhaseResult(phase: .push, records: workload.records, seconds: seconds, extras: ["cpu_seconds": cpu])
     }
 
     /// A new empty replica syncs with `SyncSession` over `HTTPClient`: it pulls everything.
@@ -36,9 +36,9 @@ enum SyncPhases {
         defer { try? store.close() }
         let clock = Stopwatch()
         let received = try sync(store, url: server.url, token: server.token)
-        let seconds = clock.seconds
+        let (seconds, cpu) = (clock.seconds, clock.cpuSeconds)
         guard received == workload.records else { throw BenchError("clone received \(received) changes, expected \(workload.records)") }
-        return PhaseResult(phase: .clone, records: workload.records, seconds: seconds)
+        return PhaseResult(phase: .clone, records: workload.records, seconds: seconds, extras: ["cpu_seconds": cpu])
     }
 
     /// In each round, the imported replica changes 10 records and pushes them; then the cloned
