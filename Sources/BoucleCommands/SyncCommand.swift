@@ -149,23 +149,38 @@ public final class SyncSession {
     }
 
     /// Pulls until caught up; returns the server's horizon time from the last page.
+    ///
+    /// While a page is applied here, the next one is already asked for on another thread, so
+    /// the server builds it meanwhile: the two sides overlap instead of taking turns. The cursor
+    /// still moves only with each applied page.
     @discardableResult
     private func pull() throws -> UInt64 {
+        let cursor = try store.pullCursor()
+        var answer = try fetchPage(since: cursor.since, after: cursor.after)
         while true {
-            let cursor = try store.pullCursor()
-            let limit = pageRecords.map { "&limit=\($0)" } ?? ""
-            let answer = try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(cursor.since)&after=\(cursor.after)\(limit)",
-                                              headers: headers, body: []))
             guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
                 throw CLIError("the server's answer has no Boucle-Next cursor: is this a boucle-server?")
             }
             let more = answer.headers["Boucle-More"] == "true"
-            let imported = try store.applyPulledPage(answer.body, next: next, more: more)
+            let prefetch = more ? Prefetch { try self.fetchPage(since: cursor.since, after: next) } : nil
+            let imported: ImportSummary
+            do {
+                imported = try store.applyPulledPage(answer.body, next: next, more: more)
+            } catch {
+                _ = try? prefetch?.result()
+                throw error
+            }
             summary.received += imported.applied
             summary.conflicts += imported.conflicts.count
             progress.show("pulled \(summary.received) changes")
-            if !more { return answer.headers["Boucle-Horizon-Time"].flatMap(UInt64.init) ?? 0 }
+            guard let prefetch else { return answer.headers["Boucle-Horizon-Time"].flatMap(UInt64.init) ?? 0 }
+            answer = try prefetch.result()
         }
+    }
+
+    private func fetchPage(since: Int64, after: Int64) throws -> HTTPResponse {
+        let limit = pageRecords.map { "&limit=\($0)" } ?? ""
+        return try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(since)&after=\(after)\(limit)", headers: headers, body: []))
     }
 
     /// Fetches the whole current state, then keeps or drops what the server did not send
@@ -231,6 +246,32 @@ enum PushAnswer {
                             loser: loser, loserValue: entry["lost"]?["value"].flatMap(FieldValue.init(json:)),
                             winner: winner, winnerValue: entry["kept"]?["value"].flatMap(FieldValue.init(json:)))
         }
+    }
+}
+
+/// Work started on a thread of its own now, whose result is waited for later.
+///
+/// Unchecked sendability: `outcome` is written once by the worker before `done` is signalled,
+/// and read only after waiting on `done`.
+final class Prefetch<T>: @unchecked Sendable {
+    private let work: () throws -> T
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<T, Error>?
+
+    init(_ work: @escaping () throws -> T) {
+        self.work = work
+        let thread = Thread { [self] in
+            outcome = Result { try self.work() }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for the work and returns its result or rethrows its error.
+    func result() throws -> T {
+        done.wait()
+        guard let outcome else { throw CLIError("the prefetch ended without a result") }
+        return try outcome.get()
     }
 }
 

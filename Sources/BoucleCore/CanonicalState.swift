@@ -5,14 +5,14 @@ extension RecordState {
     public func canonicalJSON(id: UUIDString) -> [UInt8] {
         var out: [UInt8] = []
         out.append(contentsOf: #"{"id":"#.utf8)
-        JSONWriter.appendString(id.rawValue, to: &out)
+        id.appendQuoted(to: &out)
         out.append(contentsOf: #","collection":"#.utf8)
         JSONWriter.appendString(collection.rawValue, to: &out)
         out.append(contentsOf: #","team":"#.utf8)
         JSONWriter.appendString(team, to: &out)
         out.append(contentsOf: #","deleted":"#.utf8)
         if let tombstone {
-            JSONWriter.appendString(tombstone.description, to: &out)
+            tombstone.appendQuoted(to: &out)
         } else {
             out.append(contentsOf: "null".utf8)
         }
@@ -24,7 +24,7 @@ extension RecordState {
             out.append(contentsOf: ":[".utf8)
             register.value.appendJSON(to: &out)
             out.append(UInt8(ascii: ","))
-            JSONWriter.appendString(register.stamp.description, to: &out)
+            register.stamp.appendQuoted(to: &out)
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: "}}".utf8)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a change-set was refused. Messages say what is wrong and where, never a field's value.
 public enum ChangeSetError: Error, Equatable, CustomStringConvertible {
     case empty
@@ -77,19 +79,22 @@ public struct ChangeSetDecoder {
                 throw ChangeSetError.notAChangeSet("it does not start with a JSON header line")
             }
         }
+        guard let base = bytes.baseAddress else { return }
         var start = 0
         while start < bytes.count {
-            guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+            guard let found = memchr(base + start, 0x0a, bytes.count - start) else {
                 partial.append(contentsOf: bytes[start...])
                 if partial.count > maxLineBytes { throw tooLong() }
                 return
             }
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<newline])
+            let newline = UnsafeRawPointer(found) - base
+            // The line with its newline, which the checksum covers, and without, which is parsed.
+            let terminated = UnsafeRawBufferPointer(rebasing: bytes[start...newline])
             start = newline + 1
             if partial.isEmpty {
-                try completeLine(piece, handle)
+                try completeLine(terminated, handle)
             } else {
-                partial.append(contentsOf: piece)
+                partial.append(contentsOf: terminated)
                 let whole = partial
                 partial.removeAll(keepingCapacity: true)
                 try whole.withUnsafeBytes { try completeLine($0, handle) }
@@ -115,7 +120,9 @@ public struct ChangeSetDecoder {
             : .lineTooLong(line: line + 1, limit: maxLineBytes)
     }
 
-    private mutating func completeLine(_ bytes: UnsafeRawBufferPointer, _ handle: (Item) throws -> Void) throws {
+    /// Handles one line; `terminated` ends with its newline.
+    private mutating func completeLine(_ terminated: UnsafeRawBufferPointer, _ handle: (Item) throws -> Void) throws {
+        let bytes = UnsafeRawBufferPointer(rebasing: terminated.dropLast())
         if bytes.count > maxLineBytes { throw tooLong() }  // before counting the line: tooLong() names line + 1
         line += 1
         if ended { throw ChangeSetError.dataAfterEnd(line: line) }
@@ -130,7 +137,7 @@ public struct ChangeSetDecoder {
         guard header != nil else {
             let parsed = try ChangeSetDecoder.header(from: value)
             self.header = parsed
-            hashLine(bytes)
+            hash.update(terminated)
             try handle(.header(parsed))
             return
         }
@@ -145,15 +152,11 @@ public struct ChangeSetDecoder {
         } catch {
             throw ChangeSetError.invalidChange(line: line, reason: error.reason)
         }
-        hashLine(bytes)
+        hash.update(terminated)
         count += 1
         try handle(.change(change))
     }
 
-    private mutating func hashLine(_ bytes: UnsafeRawBufferPointer) {
-        hash.update(bytes)
-        hash.update([UInt8(ascii: "\n")])
-    }
 
     private mutating func checkTrailer(_ end: JSONValue, in line: JSONValue) throws(ChangeSetError) {
         guard line.objectValue?.count == 1, let fields = end.objectValue, fields.count == 2,

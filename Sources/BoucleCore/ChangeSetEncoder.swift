@@ -45,13 +45,13 @@ public struct ChangeSetEncoder {
         bytes.append(contentsOf: #"{"collection":"#.utf8)
         JSONWriter.appendString(change.collection.rawValue, to: &bytes)
         bytes.append(contentsOf: #","id":"#.utf8)
-        JSONWriter.appendString(change.id.rawValue, to: &bytes)
+        change.id.appendQuoted(to: &bytes)
         bytes.append(contentsOf: #","team":"#.utf8)
         JSONWriter.appendString(change.team, to: &bytes)
-        bytes.append(contentsOf: #","hlc":"#.utf8)
-        JSONWriter.appendString(change.stamp.hlc.hex, to: &bytes)
-        bytes.append(contentsOf: #","replica":"#.utf8)
-        JSONWriter.appendString(change.stamp.replica.rawValue, to: &bytes)
+        bytes.append(contentsOf: #","hlc":""#.utf8)
+        change.stamp.hlc.appendHex(to: &bytes)
+        bytes.append(contentsOf: #"","replica":"#.utf8)
+        change.stamp.replica.appendQuoted(to: &bytes)
         switch change.operation {
         case .delete:
             bytes.append(contentsOf: #","delete":true"#.utf8)
@@ -71,7 +71,7 @@ public struct ChangeSetEncoder {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 JSONWriter.appendString(name, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
-                JSONWriter.appendString(change.prev[name]?.description ?? "", to: &bytes)
+                change.prev[name]?.appendQuoted(to: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }

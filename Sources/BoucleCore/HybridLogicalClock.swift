@@ -27,14 +27,36 @@ public struct HLC: Comparable, Hashable, Sendable, CustomStringConvertible {
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
+    /// Appends the wire form's 16 digits (without quotes), with no intermediate string.
+    public func appendHex(to out: inout [UInt8]) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let digit = UInt8(truncatingIfNeeded: rawValue >> UInt64(shift)) & 0x0f
+            out.append(digit < 10 ? 48 + digit : 87 + digit)
+        }
+    }
+
     /// Parses the wire form; nil unless it is exactly 16 lowercase hex digits of a valid reading.
-    public init?(hex text: some StringProtocol) {
-        guard text.utf8.count == 16,
-              text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
-              let value = UInt64(text, radix: 16),
-              value >> 16 <= HLC.maxMilliseconds
-        else { return nil }
+    public init?(hex text: String) {
+        var text = text
+        guard let parsed = text.withUTF8({ HLC(hexBytes: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the wire form from its UTF-8 bytes.
+    init?(hexBytes bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard HLC.isLowercaseHex(byte) else { return nil }
+            value = value << 4 | UInt64(byte <= 57 ? byte - 48 : byte - 87)
+        }
+        guard value >> 16 <= HLC.maxMilliseconds else { return nil }
         rawValue = value
+    }
+
+    /// `0-9` or `a-f`.
+    static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)
     }
 
     public var description: String { hex }

@@ -8,9 +8,15 @@ public struct UUIDString: Hashable, Comparable, Sendable, CustomStringConvertibl
     public static let zero = UUIDString(unchecked: "00000000-0000-0000-0000-000000000000")
 
     /// Validates `text`; nil unless it is a canonical lowercase UUID.
-    public init?(_ text: some StringProtocol) {
-        guard UUIDString.isCanonical(text.utf8) else { return nil }
-        rawValue = String(text)
+    public init?(_ text: String) {
+        var text = text
+        guard text.withUTF8({ UUIDString.isCanonical($0) }) else { return nil }
+        rawValue = text
+    }
+
+    /// Validates `text`; nil unless it is a canonical lowercase UUID.
+    public init?(_ text: Substring) {
+        self.init(String(text))
     }
 
     init(unchecked text: String) { rawValue = text }
@@ -36,16 +42,25 @@ public struct UUIDString: Hashable, Comparable, Sendable, CustomStringConvertibl
         return UUIDString(bytes: bytes)
     }
 
-    private static func isCanonical(_ utf8: some Collection<UInt8>) -> Bool {
-        guard utf8.count == 36 else { return false }
-        for (index, byte) in utf8.enumerated() {
+    /// Checked on the contiguous UTF-8 bytes: the store reads ids by the million.
+    static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for index in 0..<36 {
+            let byte = bytes[index]
             if index == 8 || index == 13 || index == 18 || index == 23 {
                 if byte != UInt8(ascii: "-") { return false }
-            } else if !((byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)) {
+            } else if !HLC.isLowercaseHex(byte) {
                 return false
             }
         }
         return true
+    }
+
+    /// Appends the id as a JSON string (its characters never need escaping).
+    public func appendQuoted(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: rawValue.utf8)
+        out.append(UInt8(ascii: "\""))
     }
 
     public static func < (lhs: UUIDString, rhs: UUIDString) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -76,11 +91,25 @@ public struct Stamp: Hashable, Sendable, CustomStringConvertible {
         return replica > other.replica
     }
 
-    /// Parses the canonical text form `HLC@REPLICA`.
-    public init?(canonical text: some StringProtocol) {
-        let parts = text.split(separator: "@")
-        guard parts.count == 2, let hlc = HLC(hex: parts[0]), let replica = UUIDString(parts[1]) else { return nil }
-        self.init(hlc: hlc, replica: replica)
+    /// Parses the canonical text form `HLC@REPLICA` (16 hex digits, `@`, a UUID).
+    public init?(canonical text: String) {
+        var text = text
+        let parsed = text.withUTF8 { bytes -> (HLC, Bool)? in
+            guard bytes.count == 53, bytes[16] == UInt8(ascii: "@"),
+                  let hlc = HLC(hexBytes: UnsafeBufferPointer(rebasing: bytes[0..<16])) else { return nil }
+            return (hlc, UUIDString.isCanonical(UnsafeBufferPointer(rebasing: bytes[17...])))
+        }
+        guard let (hlc, valid) = parsed, valid else { return nil }
+        self.init(hlc: hlc, replica: UUIDString(unchecked: String(text.dropFirst(17))))
+    }
+
+    /// Appends `"HLC@REPLICA"` as a JSON string (its characters never need escaping).
+    public func appendQuoted(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        hlc.appendHex(to: &out)
+        out.append(UInt8(ascii: "@"))
+        out.append(contentsOf: replica.rawValue.utf8)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// The canonical text form used in digests and vectors: `HLC@REPLICA`.

@@ -177,15 +177,15 @@ struct RecordTable {
             JSONWriter.appendString(name, to: &out)
             out.append(contentsOf: ":[".utf8)
             register.value.appendJSON(to: &out)
-            out.append(UInt8(ascii: ","))
-            JSONWriter.appendString(register.stamp.hlc.hex, to: &out)
-            out.append(UInt8(ascii: ","))
-            JSONWriter.appendString(register.stamp.replica.rawValue, to: &out)
+            out.append(contentsOf: #",""#.utf8)
+            register.stamp.hlc.appendHex(to: &out)
+            out.append(contentsOf: #"","#.utf8)
+            register.stamp.replica.appendQuoted(to: &out)
             out.append(UInt8(ascii: ","))
             JSONWriter.appendNumber(Double(register.seq), to: &out)
             out.append(UInt8(ascii: ","))
             if let prev = register.prev {
-                JSONWriter.appendString(prev.description, to: &out)
+                prev.appendQuoted(to: &out)
             } else {
                 out.append(contentsOf: "null".utf8)
             }
