@@ -13,7 +13,9 @@ import CSQLite
 /// ```
 public final class Database {
     private var handle: OpaquePointer?
-    private var cache: [String: Statement] = [:]
+    /// Prepared statements by the address of their SQL literal: no hashing of the SQL text on the
+    /// hot path (a million-record import looks statements up millions of times).
+    private var cache: [UnsafeRawPointer: Statement] = [:]
     /// The file this connection was opened on.
     public let path: String
 
@@ -72,20 +74,24 @@ public final class Database {
         guard code == SQLITE_OK else { throw error(code, sql: sql) }
     }
 
-    /// A prepared statement for `sql`, cached: the same SQL text gets the same statement back,
-    /// reset and with its bindings cleared.
-    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
-        if let cached = cache[sql] {
+    /// A prepared statement for `sql`, cached: the same SQL literal gets the same statement
+    /// back, reset and with its bindings cleared. SQL is always a literal (`StaticString`):
+    /// values are bound, never spliced into the text.
+    public func statement(_ sql: StaticString) throws(SQLiteError) -> Statement {
+        // A one-character literal has no address to key by (and is no SQL): prepare it afresh.
+        guard sql.hasPointerRepresentation else { return try Statement(database: self, sql: sql.description) }
+        let key = UnsafeRawPointer(sql.utf8Start)
+        if let cached = cache[key] {
             cached.reset()
             return cached
         }
-        let statement = try Statement(database: self, sql: sql)
-        cache[sql] = statement
+        let statement = try Statement(database: self, sql: sql.description)
+        cache[key] = statement
         return statement
     }
 
     /// Runs a statement that returns no rows, with `bindings` for its `?` parameters.
-    public func run(_ sql: String, _ bindings: [SQLValue] = []) throws(SQLiteError) {
+    public func run(_ sql: StaticString, _ bindings: [SQLValue] = []) throws(SQLiteError) {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(bindings)
@@ -93,7 +99,7 @@ public final class Database {
     }
 
     /// Every row of a query, each read by `row`.
-    public func query<T>(_ sql: String, _ bindings: [SQLValue] = [], row: (Statement) throws -> T) throws -> [T] {
+    public func query<T>(_ sql: StaticString, _ bindings: [SQLValue] = [], row: (Statement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(bindings)
@@ -103,7 +109,7 @@ public final class Database {
     }
 
     /// The first row of a query read by `row`, or nil when it returns none.
-    public func queryFirst<T>(_ sql: String, _ bindings: [SQLValue] = [], row: (Statement) throws -> T) throws -> T? {
+    public func queryFirst<T>(_ sql: StaticString, _ bindings: [SQLValue] = [], row: (Statement) throws -> T) throws -> T? {
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.bind(bindings)
