@@ -63,8 +63,8 @@ enum StatusCommands {
     }
 
     private static let explanations: [Conflict.Kind: String] = [
-        .overwritten: "your pending edit was overwritten",
-        .rejected: "an incoming edit lost to your pending edit",
+        .overwritten: "the value here lost to a concurrent edit",
+        .rejected: "an incoming concurrent edit lost to the value here",
         .deleted: "an edit met a deletion (its value is erased)",
         .beaten: "your pushed edit lost at the server",
     ]

@@ -63,7 +63,7 @@ final class ExchangeTests: CLITestCase {
 
         let text = try nord.ok("conflicts").components(separatedBy: "\n")
         XCTAssertEqual(text.count, 3, "\(text)")
-        XCTAssertEqual(text.first, "#1 overwritten: offer \(offer) field title: your pending edit was overwritten")
+        XCTAssertEqual(text.first, "#1 overwritten: offer \(offer) field title: the value here lost to a concurrent edit")
         XCTAssertTrue(text[1].hasPrefix("    lost: \"Courses le dimanche\" ("), text[1])
         XCTAssertTrue(text[1].hasSuffix(" UTC by replica \(nordID.prefix(8)))"), text[1])
         XCTAssertTrue(text[2].hasPrefix("    kept: \"Courses le lundi\" ("), text[2])
