@@ -141,9 +141,8 @@ enum FieldInput {
             throw UsageError("\(collection.rawValue) has no field \"\(field)\" (fields: \(collection.fields.keys.sorted().joined(separator: ", ")))")
         }
         if kind == .uuid, !text.isEmpty { return .text(try store.resolveID(text).rawValue) }
-        guard let value = kind.parse(text), kind.problem(with: value) == nil else {
-            throw UsageError("\(field) must be \(kind.expectation)")
-        }
+        guard let value = kind.parse(text) else { throw UsageError("\(field) must be \(kind.expectation)") }
+        if let problem = kind.problem(with: value) { throw UsageError("\(field) \(problem)") }
         return value
     }
 }

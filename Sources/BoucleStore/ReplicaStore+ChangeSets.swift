@@ -70,13 +70,20 @@ extension ReplicaStore {
 
     /// Imports the change-set file at `path`.
     public func importChangeSet(path: String) throws -> ImportSummary {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StoreError.io("cannot read \(path): no such file or no permission")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = FileHandle(forReadingAtPath: path)
+        else {
+            throw StoreError.io("cannot read \(path): no such file, a folder, or no permission")
         }
         defer { try? handle.close() }
         return try importChangeSet {
-            let data = try handle.read(upToCount: 1 << 16) ?? Data()
-            return data.isEmpty ? nil : [UInt8](data)
+            do {
+                let data = try handle.read(upToCount: 1 << 16) ?? Data()
+                return data.isEmpty ? nil : [UInt8](data)
+            } catch {
+                throw StoreError.io("cannot read \(path): \((error as NSError).localizedDescription)")
+            }
         }
     }
 

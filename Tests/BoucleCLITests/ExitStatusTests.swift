@@ -41,7 +41,7 @@ final class ExitStatusTests: CLITestCase {
                     "no record abcd in this replica (see `boucle list COLLECTION`)")
         let missing = path("nowhere.changeset")
         assertFails(try boucle("import", missing, replica: replica),
-                    "cannot read \(missing): no such file or no permission")
+                    "cannot read \(missing): no such file, a folder, or no permission")
         assertFails(try boucle("init", "--team", "nord", replica: replica),
                     "\(replica) already exists: a replica is created once; use another --replica path to start afresh")
         assertFails(try boucle("offer", "add", "--category", "gardening", "--title", "Potager", replica: replica),
