@@ -65,14 +65,19 @@ public enum ServerCLI {
         _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
         let service = BoucleService(databasePath: path, maxClockAhead: maxClockAhead)
         let box = ServerBox()
-        let server = try HTTPServer(
-            listen: address, limits: limits,
-            makeHandler: { service.makeHandler(openConnections: { box.server?.openConnections ?? 0 }) },
-            record: { entry in
-                service.metrics.request(status: entry.status)
-                RequestLog.write(entry)
-            }
-        )
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(
+                listen: address, limits: limits,
+                makeHandler: { service.makeHandler(openConnections: { box.server?.openConnections ?? 0 }) },
+                record: { entry in
+                    service.metrics.request(status: entry.status)
+                    RequestLog.write(entry)
+                }
+            )
+        } catch let error as SocketError {
+            throw CommandFailure("cannot listen on \(address): \(String(cString: strerror(error.code))) (is the address this machine's, and the port free?)")
+        }
         box.server = server
         stopSignals.onSignal {
             StandardStreams.err("boucle-server: stopping: finishing requests in flight\n")
