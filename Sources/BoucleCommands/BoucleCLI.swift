@@ -28,7 +28,7 @@ public enum BoucleCLI {
             ReadCommands.list, ReadCommands.show, DomainCommands.match,
             ReadCommands.categories, DomainCommands.categoryAdd, DomainCommands.stats,
             ChangeSetCommands.export, ChangeSetCommands.import, SyncCommand.command,
-            SpreadsheetCommands.importCSV, SpreadsheetCommands.exportCSV, SpreadsheetCommands.exportGeoJSON,
+            SpreadsheetCommands.importCSV, SpreadsheetCommands.exportCSV, MapCommands.exportGeoJSON,
             StatusCommands.status, StatusCommands.conflicts,
         ]
     )
