@@ -36,6 +36,7 @@ enum InitCommand {
     }
 }
 
+/// `boucle offer|request|round|signup add`: a record made here, with defaults for what is left out.
 enum AddCommands {
     /// An option that sets a field: `--contact-name` sets `contact_name`.
     private struct FieldOption {
