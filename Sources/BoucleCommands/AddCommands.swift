@@ -2,7 +2,7 @@ import ArgumentParsing
 import BoucleCore
 import BoucleStore
 
-/// `boucle init` and the `add` commands: they create a replica, or a record in one.
+/// `boucle init`: creates the replica file.
 enum InitCommand {
     static let command = Command(
         "init",
