@@ -26,7 +26,7 @@ enum StatusCommands {
             ("tenant", status.tenant.isEmpty ? "none yet (set at the first sync or import)" : status.tenant),
             ("team", status.team),
             ("server", status.server.map { "\($0) (\(status.hasToken ? "token set" : "no token yet"))" } ?? "none (files only)"),
-            ("pending", "\(status.pendingRecords) records changed here, not yet pushed to a server"),
+            ("pending", "\(Plural.count(status.pendingRecords, "record")) changed here, not yet pushed to a server"),
             ("last sync", status.lastSync.map { Rendering.time(milliseconds: $0) + " UTC" } ?? "never"),
             ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),
             ("records", "\(status.records)"),
