@@ -27,18 +27,20 @@ public struct ExportSummary: Equatable, Sendable {
 extension ReplicaStore {
     /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
     /// transaction: either every change is merged, or (on any error) none is.
+    /// Large imports decode on a second thread while this one merges (`DecodingPipeline`).
     public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
-        try importChangeSet(nextChunk, before: { false }, onChange: { _ in }, after: { _ in })
+        try importChangeSet(nextChunk, pipelined: true, before: { false }, onChange: { _ in }, after: { _ in })
     }
 
     /// The import, with `before` run first, `onChange` for each change merged, and `after`
-    /// (given what `before` said) run last, all inside the import's transaction.
-    func importChangeSet(_ nextChunk: () throws -> [UInt8]?, before: () throws -> Bool, onChange: (Change) throws -> Void,
-                         after: (Bool) throws -> Void) throws -> ImportSummary {
+    /// (given what `before` said) run last, all inside the import's transaction. `pipelined`
+    /// decodes on a second thread (worth it for a file; a pulled page already overlaps with the
+    /// server building the next one).
+    func importChangeSet(_ nextChunk: () throws -> [UInt8]?, pipelined: Bool, before: () throws -> Bool,
+                         onChange: (Change) throws -> Void, after: (Bool) throws -> Void) throws -> ImportSummary {
         try write {
             let context = try before()
             var summary = ImportSummary()
-            var decoder = ChangeSetDecoder()
             var newest = HLC.zero
             func handle(_ item: ChangeSetDecoder.Item) throws {
                 switch item {
@@ -55,10 +57,19 @@ extension ReplicaStore {
                 }
             }
             do {
-                while let chunk = try nextChunk() {
-                    try decoder.consume(chunk, handle)
+                if pipelined {
+                    try withoutActuallyEscaping(nextChunk) { chunks in
+                        let pipeline = DecodingPipeline(nextChunk: chunks)
+                        defer { pipeline.finish() }
+                        while let batch = try pipeline.next() {
+                            for item in batch { try handle(item) }
+                        }
+                    }
+                } else {
+                    var decoder = ChangeSetDecoder()
+                    while let chunk = try nextChunk() { try decoder.consume(chunk, handle) }
+                    try decoder.finish()
                 }
-                try decoder.finish()
             } catch let error as ChangeSetError {
                 throw StoreError.changeSet(error)
             }

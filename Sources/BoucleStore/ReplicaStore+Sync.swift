@@ -70,6 +70,7 @@ extension ReplicaStore {
                 defer { sent = true }
                 return sent ? nil : changeSet
             },
+            pipelined: false,
             before: { [self] in try metaInt("pushed_seq") == seq },
             onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in
