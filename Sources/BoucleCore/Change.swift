@@ -46,6 +46,14 @@ public struct Change: Equatable, Sendable {
         if collection == .category, case .text(let slug)? = fields["slug"], FieldKind.isSlug(slug), Categories.id(forSlug: slug) != id {
             return "a category's id must be derived from its slug (Protocol/SPEC.md §1)"
         }
+        // The usual case, every field fine, needs no sorting; only a refusal names the first
+        // faulty field in name order, so that the message is the same on every replica.
+        let kinds = collection.fields
+        let allFine = fields.allSatisfy { name, value in
+            guard let kind = kinds[name] else { return false }
+            return kind.problem(with: value) == nil
+        }
+        if allFine { return nil }
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
             if let problem = Schema.problem(collection: collection, field: name, value: value) {
                 return problem

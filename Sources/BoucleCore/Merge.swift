@@ -171,6 +171,11 @@ extension RecordState {
             state.fields = [:]
             changed = true
 
+        case .set(let incoming) where existing == nil:
+            // A record new here: every field is installed, nothing can conflict.
+            state.fields = incoming.mapValues { FieldRegister(value: $0, stamp: change.stamp, prev: nil, seq: seq) }
+            for (name, stamp) in change.prev { state.fields[name]?.prev = stamp }
+
         case .set(let incoming):
             if let tombstone = state.tombstone {
                 for name in incoming.keys.sorted() where unseen(change.stamp, by: tombstone, seen: state.tombstonePrev[name]) {
