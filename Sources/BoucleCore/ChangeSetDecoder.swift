@@ -127,6 +127,14 @@ public struct ChangeSetDecoder {
         line += 1
         if ended { throw ChangeSetError.dataAfterEnd(line: line) }
         if bytes.last == UInt8(ascii: "\r") { throw ChangeSetError.invalidLineEnding(line: line) }
+        // Most lines come from Boucle's own writers: the fast reader takes those, the general
+        // path below everything else (and says what is wrong with a bad line).
+        if header != nil, let change = CanonicalChangeLine.parse(bytes) {
+            hash.update(terminated)
+            count += 1
+            try handle(.change(change))
+            return
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
