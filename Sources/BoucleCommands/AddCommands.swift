@@ -99,19 +99,11 @@ enum AddCommands {
         examples: ["boucle signup add --round 3f2a9c1e --volunteer Samira"]
     )
 
-    /// Defaults a new record gets when the command line leaves them out.
-    private static let defaults: [RecordCollection: [String: FieldValue]] = [
-        .offer: ["status": .text("open"), "remote": .bool(false)],
-        .request: ["status": .text("open"), "remote": .bool(false), "urgency": .text("normal")],
-        .round: ["status": .text("planned")],
-        .signup: ["status": .text("confirmed")],
-    ]
-
     private static func addCommand(_ collection: RecordCollection, summary: String, fields: [FieldOption],
                                    examples: [String]) -> Command {
         Command("\(collection.rawValue) add", summary: summary, options: fields.map(\.option), examples: examples) { context in
             let store = try context.openStore()
-            var values = defaults[collection] ?? [:]
+            var values = Schema.defaults[collection] ?? [:]
             for field in fields {
                 if field.option.valueName == nil {
                     if context.arguments.flag(field.option.name) { values[field.field] = .bool(true) }

@@ -30,12 +30,9 @@ enum Rendering {
         return .object(object)
     }
 
-    /// A UTC wall time from milliseconds since the epoch: `2026-11-29 14:02:11`.
-    static func time(milliseconds: UInt64) -> String { WallTime.readable(milliseconds) }
-
     /// A stamp for people: its wall time and the writer's short replica id.
     static func stamp(_ stamp: Stamp) -> String {
-        "\(time(milliseconds: stamp.hlc.milliseconds)) UTC by replica \(stamp.replica.rawValue.prefix(8))"
+        "\(WallTime.readable(stamp.hlc.milliseconds)) UTC by replica \(stamp.replica.rawValue.prefix(8))"
     }
 
     /// Left-aligned columns, two spaces apart; cells cut to `maxWidth` characters.

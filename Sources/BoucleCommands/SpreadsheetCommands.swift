@@ -95,18 +95,16 @@ enum SpreadsheetColumns {
     }
 
     /// What a new record needs, as `offer add`, `round add`… require it, and the defaults they
-    /// give.
+    /// give (`Schema.defaults`).
     static func newRecordRules(_ collection: RecordCollection) -> NewRecordRules {
-        switch collection {
-        case .offer: NewRecordRules(required: ["category", "title"], defaults: ["status": .text("open"), "remote": .bool(false)])
-        case .request:
-            NewRecordRules(required: ["category", "title"],
-                           defaults: ["status": .text("open"), "remote": .bool(false), "urgency": .text("normal")])
-        case .match: NewRecordRules(required: ["request", "offer"], defaults: ["status": .text("proposed")])
-        case .round: NewRecordRules(required: ["kind", "date"], defaults: ["status": .text("planned")])
-        case .signup: NewRecordRules(required: ["round", "volunteer"], defaults: ["status": .text("confirmed")])
-        case .category: NewRecordRules(required: ["slug", "label"])
+        let required: [String] = switch collection {
+        case .offer, .request: ["category", "title"]
+        case .match: ["request", "offer"]
+        case .round: ["kind", "date"]
+        case .signup: ["round", "volunteer"]
+        case .category: ["slug", "label"]
         }
+        return NewRecordRules(required: required, defaults: Schema.defaults[collection] ?? [:])
     }
 
     static func collection(_ name: String) throws -> RecordCollection {

@@ -15,7 +15,7 @@ enum StatusCommands {
                 "tenant": .string(status.tenant), "team": .string(status.team),
                 "server": status.server.map { .string($0) } ?? .null, "has_token": .bool(status.hasToken),
                 "pending": .number(Double(status.pendingRecords)),
-                "last_sync": status.lastSync.map { .string(Rendering.time(milliseconds: $0)) } ?? .null,
+                "last_sync": status.lastSync.map { .string(WallTime.readable($0)) } ?? .null,
                 "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)),
                 "digest": .string(status.digest),
             ]))
@@ -27,7 +27,7 @@ enum StatusCommands {
             ("team", status.team),
             ("server", status.server.map { "\($0) (\(status.hasToken ? "token set" : "no token yet"))" } ?? "none (files only)"),
             ("pending", "\(Plural.count(status.pendingRecords, "record")) changed here, not yet pushed to a server"),
-            ("last sync", status.lastSync.map { Rendering.time(milliseconds: $0) + " UTC" } ?? "never"),
+            ("last sync", status.lastSync.map { WallTime.readable($0) + " UTC" } ?? "never"),
             ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),
             ("records", "\(status.records)"),
             ("digest", status.digest),
@@ -87,14 +87,14 @@ enum StatusCommands {
         let conflict = entry.conflict
         func side(_ value: FieldValue?, _ stamp: Stamp) -> JSONValue {
             .object(["value": value?.json ?? .null, "erased": .bool(value == nil), "hlc": .string(stamp.hlc.hex),
-                     "replica": .string(stamp.replica.rawValue), "time": .string(Rendering.time(milliseconds: stamp.hlc.milliseconds))])
+                     "replica": .string(stamp.replica.rawValue), "time": .string(WallTime.readable(stamp.hlc.milliseconds))])
         }
         return .object([
             "number": .number(Double(entry.number)), "kind": .string(conflict.kind.rawValue),
             "id": .string(conflict.recordID.rawValue), "collection": .string(conflict.collection.rawValue),
             "field": .string(conflict.field), "lost": side(conflict.loserValue, conflict.loser),
             "kept": side(conflict.winnerValue, conflict.winner),
-            "logged_at": .string(Rendering.time(milliseconds: entry.loggedAt)),
+            "logged_at": .string(WallTime.readable(entry.loggedAt)),
         ])
     }
 }

@@ -136,6 +136,16 @@ public enum Schema {
         .category: ["slug": .slug, "label": .text],
     ]
 
+    /// The values a new record takes for the fields its maker leaves out (`boucle … add`,
+    /// `boucle import-csv`, `boucle match --offer`).
+    public static let defaults: [RecordCollection: [String: FieldValue]] = [
+        .offer: ["status": .text("open"), "remote": .bool(false)],
+        .request: ["status": .text("open"), "remote": .bool(false), "urgency": .text("normal")],
+        .match: ["status": .text("proposed")],
+        .round: ["status": .text("planned")],
+        .signup: ["status": .text("confirmed")],
+    ]
+
     /// Checks one field of a collection; nil when fine, else a message naming the field.
     public static func problem(collection: RecordCollection, field: String, value: FieldValue) -> String? {
         guard let kind = collection.fields[field] else {

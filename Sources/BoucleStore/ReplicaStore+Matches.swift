@@ -29,9 +29,8 @@ extension ReplicaStore {
             guard requestRecord.collection == .request else { throw StoreError.invalid("\(request) is not a request") }
             guard offerRecord.collection == .offer else { throw StoreError.invalid("\(offer) is not an offer") }
             let match = environment.newID()
-            try applyLocalEdit(Change(collection: .match, id: match, team: team, stamp: nextStamp(), operation: .set([
-                "request": .text(request.rawValue), "offer": .text(offer.rawValue), "status": .text("proposed"),
-            ])))
+            let fields = (Schema.defaults[.match] ?? [:]).merging(["request": .text(request.rawValue), "offer": .text(offer.rawValue)]) { $1 }
+            try applyLocalEdit(Change(collection: .match, id: match, team: team, stamp: nextStamp(), operation: .set(fields)))
             return MatchRecorded(match: match, requestStatus: try followMatch(request: requestRecord, matchStatus: "proposed"))
         }
     }
