@@ -15,9 +15,9 @@ public struct ChangeSetPage: Equatable, Sendable {
 /// The `records` table: each record's merged state as one row, within one scope.
 ///
 /// A scope separates tenants in a server database; a replica uses scope 0. Each row holds the
-/// record's collection, team, tombstone and a JSON object of its field registers
-/// (`{"name":[value,"HLC","REPLICA",seq,"PREV-STAMP"|null],…}`), plus `seq`, the highest local sequence number of
-/// the row, indexed so that "what changed since N" is a range scan.
+/// record's collection, team, tombstone, its field registers in the compact binary form of
+/// `FieldsCodec`, and `seq`, the highest local sequence number of the row, indexed so that
+/// "what changed since N" is a range scan.
 struct RecordTable {
     let db: Database
     let scope: Int64
@@ -40,7 +40,7 @@ struct RecordTable {
     /// The stored state of record `id`, or nil when this scope has never seen it.
     func load(_ id: UUIDString) throws -> RecordState? {
         try db.queryFirst(
-            "SELECT collection, team, deleted, fields, deleted_prev FROM records WHERE scope = ? AND id = ?",
+            "SELECT collection, team, deleted, fields, deleted_prev, seq FROM records WHERE scope = ? AND id = ?",
             [.integer(scope), .text(id.rawValue)]
         ) { row in try RecordTable.decode(row, from: 0, id: id) }
     }
@@ -50,7 +50,7 @@ struct RecordTable {
         try db.run(
             "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
-             state.tombstone.map { .text($0.description) } ?? .null, .blob(RecordTable.encodeFields(state.fields)), .integer(seq),
+             state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
              state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
         )
     }
@@ -75,13 +75,13 @@ struct RecordTable {
     /// most `limit` of them.
     func forEach(changedSince since: Int64, limit: Int = .max, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
         let statement = try db.statement(
-            "SELECT collection, team, deleted, fields, deleted_prev, id, seq FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
+            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
         )
         defer { statement.reset() }
         try statement.bind([.integer(scope), .integer(since), .integer(Int64(limit))])
         while try statement.step() {
-            let id = try RecordTable.id(statement, 5)
-            try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(6))
+            let id = try RecordTable.id(statement, 6)
+            try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(5))
         }
     }
 
@@ -107,12 +107,12 @@ struct RecordTable {
     /// Calls `body` with every record of the scope, in id order (the canonical order).
     func forEachByID(_ body: (UUIDString, RecordState) throws -> Void) throws {
         let statement = try db.statement(
-            "SELECT collection, team, deleted, fields, deleted_prev, id FROM records WHERE scope = ? ORDER BY id"
+            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? ORDER BY id"
         )
         defer { statement.reset() }
         try statement.bind([.integer(scope)])
         while try statement.step() {
-            let id = try RecordTable.id(statement, 5)
+            let id = try RecordTable.id(statement, 6)
             try body(id, try RecordTable.decode(statement, from: 0, id: id))
         }
     }
@@ -120,10 +120,10 @@ struct RecordTable {
     /// The live (not deleted) records of one collection, in id order.
     func live(in collection: RecordCollection) throws -> [(UUIDString, RecordState)] {
         try db.query(
-            "SELECT collection, team, deleted, fields, deleted_prev, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
+            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
             [.integer(scope), .text(collection.rawValue)]
         ) { row in
-            let id = try RecordTable.id(row, 5)
+            let id = try RecordTable.id(row, 6)
             return (id, try RecordTable.decode(row, from: 0, id: id))
         }
     }
@@ -147,7 +147,7 @@ struct RecordTable {
         return id
     }
 
-    /// Decodes the columns `collection, team, deleted, fields, deleted_prev` starting at `column`.
+    /// Decodes the columns `collection, team, deleted, fields, deleted_prev, seq` starting at `column`.
     private static func decode(_ row: Statement, from column: Int32, id: UUIDString) throws -> RecordState {
         guard let collection = row.text(column).flatMap(RecordCollection.init(rawValue:)),
               let team = row.text(column + 1)
@@ -157,7 +157,10 @@ struct RecordTable {
             guard let stamp = Stamp(canonical: text) else { throw StoreError.damaged("record \(id) has an invalid tombstone") }
             tombstone = stamp
         }
-        let fields = try row.withBytes(column + 3) { bytes in try decodeFields(bytes, id: id) }
+        let rowSeq = row.int64(column + 5)
+        guard let fields = row.withBytes(column + 3, { FieldsCodec.decode($0, rowSeq: rowSeq) }) else {
+            throw StoreError.damaged("record \(id) has unreadable fields")
+        }
         var tombstonePrev: [String: Stamp] = [:]
         if tombstone != nil, let bytes = row.bytes(column + 4) {
             guard let object = (try? JSONParser.parse(bytes))?.objectValue else { throw StoreError.damaged("record \(id) has an unreadable tombstone") }
@@ -169,55 +172,7 @@ struct RecordTable {
         return RecordState(collection: collection, team: team, tombstone: tombstone, tombstonePrev: tombstonePrev, fields: fields)
     }
 
-    static func encodeFields(_ fields: [String: FieldRegister]) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (index, name) in fields.keys.sorted().enumerated() {
-            guard let register = fields[name] else { continue }
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(name, to: &out)
-            out.append(contentsOf: ":[".utf8)
-            register.value.appendJSON(to: &out)
-            out.append(contentsOf: #",""#.utf8)
-            register.stamp.hlc.appendHex(to: &out)
-            out.append(contentsOf: #"","#.utf8)
-            register.stamp.replica.appendQuoted(to: &out)
-            out.append(UInt8(ascii: ","))
-            JSONWriter.appendNumber(Double(register.seq), to: &out)
-            out.append(UInt8(ascii: ","))
-            if let prev = register.prev {
-                prev.appendQuoted(to: &out)
-            } else {
-                out.append(contentsOf: "null".utf8)
-            }
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: "}"))
-        return out
-    }
-
     static func encodeStamps(_ stamps: [String: Stamp]) -> [UInt8] {
         JSONWriter.encode(.object(stamps.mapValues { .string($0.description) }))
-    }
-
-    private static func decodeFields(_ bytes: UnsafeRawBufferPointer, id: UUIDString) throws -> [String: FieldRegister] {
-        guard let object = (try? JSONParser.parse(bytes))?.objectValue else {
-            throw StoreError.damaged("record \(id) has unreadable fields")
-        }
-        var fields: [String: FieldRegister] = [:]
-        for (name, json) in object {
-            guard let parts = json.arrayValue, parts.count == 5,
-                  let value = FieldValue(json: parts[0]),
-                  let hlc = parts[1].stringValue.flatMap({ HLC(hex: $0) }),
-                  let replica = parts[2].stringValue.flatMap({ UUIDString($0) }),
-                  let seq = parts[3].numberValue.flatMap({ Int64(exactly: $0) })
-            else { throw StoreError.damaged("record \(id) has an unreadable field") }
-            var prev: Stamp?
-            if let text = parts[4].stringValue {
-                guard let stamp = Stamp(canonical: text) else { throw StoreError.damaged("record \(id) has an unreadable field") }
-                prev = stamp
-            }
-            fields[name] = FieldRegister(value: value, stamp: Stamp(hlc: hlc, replica: replica), prev: prev, seq: seq)
-        }
-        return fields
     }
 }

@@ -24,7 +24,8 @@ public final class ReplicaStore {
     private(set) var seq: Int64 = 0
     private var erasedData = false
 
-    static let formatMarker = "boucle-replica-1"
+    /// The layout of the file; -1 stored fields as JSON (before `FieldsCodec`).
+    static let formatMarker = "boucle-replica-2"
 
     private init(db: Database, environment: Environment, replicaID: UUIDString, team: String, tenant: String) {
         self.db = db
@@ -76,6 +77,9 @@ public final class ReplicaStore {
                 db.query("SELECT key, value FROM meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
                 uniquingKeysWith: { $1 }
             )
+            if let format = meta["format"], format != formatMarker, format.hasPrefix("boucle-replica-") {
+                throw StoreError.invalid("\(path) is a replica of another Boucle version (\(format.prefix(40)), this one reads \(formatMarker)): export it with the version that made it and import the change-set into a new replica")
+            }
             guard meta["format"] == formatMarker, let id = meta["replica_id"].flatMap({ UUIDString($0) }),
                   let team = meta["team"], let tenant = meta["tenant"]
             else { throw StoreError.notAReplica(path: path) }

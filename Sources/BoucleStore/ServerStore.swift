@@ -44,7 +44,8 @@ public final class ServerStore {
     /// Set by a write that erased personal data, so the WAL is checkpointed after it.
     var erasedData = false
 
-    static let formatMarker = "boucle-server-1"
+    /// The layout of the database; -1 stored fields as JSON (before `FieldsCodec`).
+    static let formatMarker = "boucle-server-2"
 
     /// Opens (creating when missing) the server database at `path`.
     public init(path: String, environment: Environment = .system) throws {
@@ -61,6 +62,9 @@ public final class ServerStore {
             }
             let meta = try Dictionary(db.query("SELECT key, value FROM server_meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
                                       uniquingKeysWith: { $1 })
+            if let format = meta["format"], format != ServerStore.formatMarker {
+                throw StoreError.invalid("\(path) is a database of another boucle-server version (\(format.prefix(40)), this one reads \(ServerStore.formatMarker)): serve it with the version that made it, and let clients sync to a new database")
+            }
             guard meta["format"] == ServerStore.formatMarker, let id = meta["server_id"].flatMap({ UUIDString($0) }) else {
                 throw StoreError.invalid("\(path) is not a boucle-server database")
             }
