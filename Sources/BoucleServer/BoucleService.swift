@@ -17,7 +17,8 @@ public final class BoucleService: Sendable {
     /// How far ahead of the server's clock a pushed change may be stamped, in milliseconds.
     let maxClockAhead: UInt64
     public let metrics = Metrics()
-    static let defaultPageSize = 2_000
+    /// Records per pulled page: the default, and the most a client may ask for. Large pages
+    /// mean few transactions on the client, each rewriting the index pages it touched.
     static let maxPageSize = 10_000
     public static let defaultMaxClockAhead: UInt64 = 5 * 60_000
 
@@ -113,7 +114,7 @@ public final class BoucleService: Sendable {
         }
         let since = try number("since", default: 0)
         let after = try number("after", default: since)
-        let limit = Int(min(try number("limit", default: Int64(Self.defaultPageSize)), Int64(Self.maxPageSize)))
+        let limit = Int(min(try number("limit", default: Int64(Self.maxPageSize)), Int64(Self.maxPageSize)))
         guard after >= since, limit > 0 else {
             throw ServiceError(400, "bad_request", "after must be ≥ since, and limit > 0", tenant: principal.tenant)
         }

@@ -49,16 +49,39 @@ struct RecordTable {
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64) throws {
         try db.run(
             "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
-             state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
-             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
+            columns(id, state, seq: seq)
         )
+    }
+
+    /// Writes the state of record `id` unless the scope holds it already; true when written.
+    private func insertIfNew(_ id: UUIDString, _ state: RecordState, seq: Int64) throws -> Bool {
+        try db.run(
+            "INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, id) DO NOTHING",
+            columns(id, state, seq: seq)
+        )
+        return db.changes == 1
+    }
+
+    private func columns(_ id: UUIDString, _ state: RecordState, seq: Int64) -> [SQLValue] {
+        [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
+         state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
+         state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
     }
 
     /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
     /// `check` sees the stored state first and may refuse the change by throwing.
+    ///
+    /// A set change is first written as a new record, without a lookup: an import into an empty
+    /// replica or a clone then costs one statement per record. Only when the record exists is it
+    /// loaded and merged. (A `check` that throws after the insert aborts the caller's
+    /// transaction, as every refusal does.)
     func merge(_ change: Change, seq: Int64,
                check: (RecordState?) throws -> Void = { _ in }) throws -> (outcome: MergeOutcome, newlyDeleted: Bool) {
+        if case .set = change.operation, let fresh = try? RecordState.merge(change, into: nil, seq: seq),
+           try insertIfNew(change.id, fresh.state, seq: seq) {
+            try check(nil)
+            return (fresh, false)
+        }
         let existing = try load(change.id)
         try check(existing)
         let outcome: MergeOutcome

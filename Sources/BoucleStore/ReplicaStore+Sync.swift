@@ -70,7 +70,7 @@ extension ReplicaStore {
                 defer { sent = true }
                 return sent ? nil : changeSet
             },
-            pipelined: false,
+            pipelined: true,
             before: { [self] in try metaInt("pushed_seq") == seq },
             onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in

@@ -7,12 +7,13 @@ import SQLite
 enum LocalPhases {
     /// Raw SQLite writing the workload's records into a plain table (an id and the six text
     /// columns), one row per record, with one prepared statement in one transaction, under the
-    /// store's pragmas (WAL, `synchronous=FULL`). Records are built in batches of 1,000 outside
-    /// the clock: only binding, stepping and the commit are timed.
+    /// store's pragmas (`ReplicaStore.pragmas`: WAL, `synchronous=FULL`, the same page cache).
+    /// Records are built in batches of 1,000 outside the clock: only binding, stepping and the
+    /// commit are timed.
     static func sqliteFloor(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
         let db = try Database(path: folder.floor)
         defer { try? db.close() }
-        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
+        try db.execute(ReplicaStore.pragmas)
         try db.execute("""
             CREATE TABLE offers(id TEXT PRIMARY KEY, category TEXT, title TEXT, details TEXT, address TEXT,
                                 contact_name TEXT, phone TEXT)
