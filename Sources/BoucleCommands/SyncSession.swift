@@ -87,37 +87,35 @@ public final class SyncSession {
 
     /// Pulls until caught up; returns the server's horizon time from the last page.
     ///
-    /// While a page is applied here, the next one is already asked for on another thread, so
-    /// the server builds it meanwhile: the two sides overlap instead of taking turns. The cursor
-    /// still moves only with each applied page.
+    /// Pages are asked for, received and decoded ahead of the merge (`PagePipeline`): the server
+    /// builds the next page while this replica decodes one and merges another. The cursor still
+    /// moves only with each applied page.
     @discardableResult
     private func pull() throws -> UInt64 {
         let cursor = try store.pullCursor()
-        var answer = try fetchPage(since: cursor.since, after: cursor.after)
-        while true {
-            guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
-                throw CLIError("the server's answer has no Boucle-Next cursor: is this a boucle-server?")
-            }
-            let more = answer.headers["Boucle-More"] == "true"
-            let prefetch = more ? Prefetch { try self.fetchPage(since: cursor.since, after: next) } : nil
-            let imported: ImportSummary
-            do {
-                imported = try store.applyPulledPage(answer.body, next: next, more: more)
-            } catch {
-                _ = try? prefetch?.result()
-                throw error
-            }
+        let pages = PagePipeline(after: cursor.after) { after in try self.fetchPage(since: cursor.since, after: after) }
+        defer { pages.stop() }
+        var horizonTime: UInt64 = 0
+        while let (position, changeSet) = try pages.next() {
+            let imported = try store.applyPulledPage(changeSet, next: position.next, more: position.more)
             summary.received += imported.applied
             summary.conflicts += imported.conflicts.count
             progress.show("pulled \(summary.received) changes")
-            guard let prefetch else { return answer.headers["Boucle-Horizon-Time"].flatMap(UInt64.init) ?? 0 }
-            answer = try prefetch.result()
+            horizonTime = position.horizonTime
         }
+        return horizonTime
     }
 
-    private func fetchPage(since: Int64, after: Int64) throws -> HTTPResponse {
+    /// One page's answer: where it ends and its change-set's bytes.
+    private func fetchPage(since: Int64, after: Int64) throws -> (PagePosition, [UInt8]) {
         let limit = pageRecords.map { "&limit=\($0)" } ?? ""
-        return try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(since)&after=\(after)\(limit)", headers: headers, body: []))
+        let answer = try call(HTTPRequest(method: "GET", target: "/v1/changes?since=\(since)&after=\(after)\(limit)", headers: headers, body: []))
+        guard let next = answer.headers["Boucle-Next"].flatMap(Int64.init) else {
+            throw CLIError("the server's answer has no Boucle-Next cursor: is this a boucle-server?")
+        }
+        let position = PagePosition(next: next, more: answer.headers["Boucle-More"] == "true",
+                                    horizonTime: answer.headers["Boucle-Horizon-Time"].flatMap(UInt64.init) ?? 0)
+        return (position, answer.body)
     }
 
     /// Fetches the whole current state, then keeps or drops what the server did not send
@@ -162,28 +160,68 @@ public final class SyncSession {
     }
 }
 
-/// Work started on a thread of its own now, whose result is waited for later.
-///
-/// Unchecked sendability: `outcome` is written once by the worker before `done` is signalled,
-/// and read only after waiting on `done`.
-final class Prefetch<T>: @unchecked Sendable {
-    private let work: () throws -> T
-    private let done = DispatchSemaphore(value: 0)
-    private var outcome: Result<T, Error>?
+/// Where a pulled page ends, from its answer's headers.
+struct PagePosition {
+    /// `Boucle-Next`: where the next page starts.
+    let next: Int64
+    /// `Boucle-More`: whether another page follows.
+    let more: Bool
+    /// `Boucle-Horizon-Time`: the tenant's tombstone horizon (0 when absent).
+    let horizonTime: UInt64
+}
 
-    init(_ work: @escaping () throws -> T) {
-        self.work = work
-        let thread = Thread { [self] in
-            outcome = Result { try self.work() }
-            done.signal()
-        }
-        thread.start()
+/// The pages of one pull, fetched and decoded ahead of the merge: one thread asks for a page,
+/// another decodes the one before, while the caller merges the one before that. Each thread
+/// hands its page over and waits until the next step has it, so three pages at most are held
+/// at once (bounded memory), and the server builds a page while the client works on two.
+///
+/// `next()` hands the pages out in order, and the first error (a refused request, a lost
+/// connection) in its place. `stop()` must be called before the transport is used again: it ends
+/// both threads, waiting for a request in flight.
+final class PagePipeline: @unchecked Sendable {
+    private let fetched = BoundedQueue<Result<(PagePosition, [UInt8]), Error>>(capacity: 0)
+    private let decoded = BoundedQueue<Result<(PagePosition, DecodedChangeSet), Error>>(capacity: 0)
+    private let stopped = DispatchGroup()
+    /// Called by the fetching thread alone.
+    private let fetch: (Int64) throws -> (PagePosition, [UInt8])
+
+    /// Starts fetching from `after` with `fetch`.
+    init(after: Int64, fetch: @escaping (Int64) throws -> (PagePosition, [UInt8])) {
+        self.fetch = fetch
+        stopped.enter()
+        Thread { [self] in
+            fetchPages(from: after)
+            fetched.close()
+            stopped.leave()
+        }.start()
+        stopped.enter()
+        Thread { [self] in
+            while let page = fetched.take() {
+                guard decoded.put(page.map { position, body in (position, DecodedChangeSet(body)) }) else { break }
+            }
+            decoded.close()
+            stopped.leave()
+        }.start()
     }
 
-    /// Waits for the work and returns its result or rethrows its error.
-    func result() throws -> T {
-        done.wait()
-        guard let outcome else { throw CLIError("the prefetch ended without a result") }
-        return try outcome.get()
+    private func fetchPages(from start: Int64) {
+        var after = start
+        while true {
+            let page = Result { try fetch(after) }
+            guard fetched.put(page), case .success(let (position, _)) = page, position.more else { return }
+            after = position.next
+        }
+    }
+
+    /// The next page, nil after the last; rethrows the error met in its place.
+    func next() throws -> (PagePosition, DecodedChangeSet)? {
+        try decoded.take()?.get()
+    }
+
+    /// Stops fetching and decoding, and waits for both threads to end.
+    func stop() {
+        fetched.close()
+        decoded.close()
+        stopped.wait()
     }
 }

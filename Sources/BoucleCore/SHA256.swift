@@ -144,6 +144,10 @@ public struct SHA256: Sendable {
 
     /// Compresses the consecutive 64-byte blocks of `data` into `state` (FIPS 180-4 §6.2.2).
     /// `data.count` is a multiple of 64; `data` needs no particular alignment.
+    ///
+    /// The rounds go eight at a time, each naming the working variables in the order that round
+    /// sees them, so that no value is moved between rounds (the working variables stay in
+    /// registers). The schedule W is computed in a 16-word window, on the fly.
     private static func compress(
         _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
         _ data: UnsafeRawBufferPointer
@@ -151,28 +155,34 @@ public struct SHA256: Sendable {
         guard let base = data.baseAddress else { return }
         let blocks = data.count / 64
         k.withUnsafeBufferPointer { k in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { w in
                 var block = base
                 for _ in 0..<blocks {
                     for t in 0..<16 {
                         w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
                     }
-                    for t in 16..<64 {
-                        let x = w[t - 15], y = w[t - 2]
-                        let s0 = x.rotr(7) ^ x.rotr(18) ^ (x >> 3)
-                        let s1 = y.rotr(17) ^ y.rotr(19) ^ (y >> 10)
-                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-                    }
                     var (a, b, c, d, e, f, g, h) = state
-                    for t in 0..<64 {
-                        let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
-                        let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ maj
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                    var t = 0
+                    while t < 64 {
+                        if t >= 16 {
+                            for i in 0..<16 {
+                                let x = w[(i + 1) & 15], y = w[(i + 14) & 15]
+                                let s0 = x.rotr(7) ^ x.rotr(18) ^ (x >> 3)
+                                let s1 = y.rotr(17) ^ y.rotr(19) ^ (y >> 10)
+                                w[i] = w[i] &+ s0 &+ w[(i + 9) & 15] &+ s1
+                            }
+                        }
+                        for i in stride(from: 0, to: 16, by: 8) {
+                            round(a, b, c, &d, e, f, g, &h, k[t + i] &+ w[i])
+                            round(h, a, b, &c, d, e, f, &g, k[t + i + 1] &+ w[i + 1])
+                            round(g, h, a, &b, c, d, e, &f, k[t + i + 2] &+ w[i + 2])
+                            round(f, g, h, &a, b, c, d, &e, k[t + i + 3] &+ w[i + 3])
+                            round(e, f, g, &h, a, b, c, &d, k[t + i + 4] &+ w[i + 4])
+                            round(d, e, f, &g, h, a, b, &c, k[t + i + 5] &+ w[i + 5])
+                            round(c, d, e, &f, g, h, a, &b, k[t + i + 6] &+ w[i + 6])
+                            round(b, c, d, &e, f, g, h, &a, k[t + i + 7] &+ w[i + 7])
+                        }
+                        t += 16
                     }
                     state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
                     state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
@@ -180,6 +190,16 @@ public struct SHA256: Sendable {
                 }
             }
         }
+    }
+
+    /// One round of FIPS 180-4 §6.2.2 step 3, given `kw` = K[t] + W[t]: adds T1 to `d` (the
+    /// next `e`) and sets `h` to T1 + T2 (the next `a`); the caller renames the rest.
+    @inline(__always)
+    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                              _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+        let t1 = h &+ (e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)) &+ (g ^ (e & (f ^ g))) &+ kw
+        d &+= t1
+        h = t1 &+ (a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)) &+ ((a & b) | (c & (a | b)))
     }
 }
 

@@ -17,15 +17,18 @@ public final class BoucleService: Sendable {
     /// How far ahead of the server's clock a pushed change may be stamped, in milliseconds.
     let maxClockAhead: UInt64
     public let metrics = Metrics()
-    /// Records per pulled page: the default, and the most a client may ask for. Large pages
+    /// Records per pulled page when the client does not say (`serve --page-records`).
+    let pageRecords: Int
+    /// The most records a page may hold, whatever the client or the operator asks. Large pages
     /// mean few transactions on the client, each rewriting the index pages it touched.
-    static let maxPageSize = 10_000
+    public static let maxPageRecords = 10_000
     public static let defaultMaxClockAhead: UInt64 = 5 * 60_000
 
     public init(databasePath: String, maxClockAhead: UInt64 = BoucleService.defaultMaxClockAhead,
-                environment: BoucleCore.Environment = .system) {
+                pageRecords: Int = BoucleService.maxPageRecords, environment: BoucleCore.Environment = .system) {
         self.databasePath = databasePath
         self.maxClockAhead = maxClockAhead
+        self.pageRecords = min(max(pageRecords, 1), Self.maxPageRecords)
         self.environment = environment
     }
 
@@ -114,7 +117,7 @@ public final class BoucleService: Sendable {
         }
         let since = try number("since", default: 0)
         let after = try number("after", default: since)
-        let limit = Int(min(try number("limit", default: Int64(Self.maxPageSize)), Int64(Self.maxPageSize)))
+        let limit = Int(min(try number("limit", default: Int64(pageRecords)), Int64(Self.maxPageRecords)))
         guard after >= since, limit > 0 else {
             throw ServiceError(400, "bad_request", "after must be ≥ since, and limit > 0", tenant: principal.tenant)
         }

@@ -42,6 +42,7 @@ public enum ServerCLI {
             .value("--max-body", "BYTES", help: "the largest request body (default: 16777216)"),
             .value("--tombstone-retention", "DURATION", help: "purge tombstones older than this, every hour (default: 90d; s, m, h or d)"),
             .value("--max-clock-ahead", "DURATION", help: "refuse changes stamped further ahead of this server's clock (default: 5m)"),
+            .value("--page-records", "N", help: "records per pulled page unless the client asks fewer (default and most: 10000)"),
         ],
         examples: ["boucle-server serve --db /var/lib/boucle/boucle-server.db --listen 127.0.0.1:8080"]
     )) { arguments in
@@ -58,12 +59,19 @@ public enum ServerCLI {
         }
         let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
         let maxClockAhead = try duration(arguments, "--max-clock-ahead", default: BoucleService.defaultMaxClockAhead)
+        var pageRecords = BoucleService.maxPageRecords
+        if let value = arguments.value("--page-records") {
+            guard let number = Int(value), (1...BoucleService.maxPageRecords).contains(number) else {
+                throw UsageError("--page-records takes a number from 1 to \(BoucleService.maxPageRecords)")
+            }
+            pageRecords = number
+        }
         let path = databasePath(arguments)
         // Block SIGTERM and SIGINT before any thread starts, so that every thread inherits the
         // mask and a signal sent at any moment waits, pending, for the thread that `sigwait`s it.
         let stopSignals = StopSignals()
         _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
-        let service = BoucleService(databasePath: path, maxClockAhead: maxClockAhead)
+        let service = BoucleService(databasePath: path, maxClockAhead: maxClockAhead, pageRecords: pageRecords)
         let box = ServerBox()
         let server: HTTPServer
         do {

@@ -9,30 +9,22 @@ import Foundation
 /// decoder waits while `capacity` batches are ready. `finish()` must be called before the
 /// `nextChunk` closure goes out of scope: it stops the decoder and waits for its thread.
 ///
-/// Unchecked sendability: `nextChunk` is called only by the decoding thread; every other shared
-/// state is behind `condition`.
+/// Unchecked sendability: `nextChunk` is called only by the decoding thread; the batches cross
+/// threads through a `BoundedQueue`.
 final class DecodingPipeline: @unchecked Sendable {
-    private enum Message {
-        case batch([ChangeSetDecoder.Item])
-        case end
-        case failure(Error)
-    }
-
     private struct Cancelled: Error {}
 
     /// Dropped by `finish()`, so the caller's closure never outlives its scope here.
     private var nextChunk: (() throws -> [UInt8]?)?
-    private let condition = NSCondition()
-    private var messages: [Message] = []
-    private var cancelled = false
+    private let batches = BoundedQueue<Result<[ChangeSetDecoder.Item], Error>>(capacity: 8)
     private let stopped = DispatchSemaphore(value: 0)
-    private let capacity = 8
     private let batchSize = 256
 
     init(nextChunk: @escaping () throws -> [UInt8]?) {
         self.nextChunk = nextChunk
         let thread = Thread { [self] in
             decode()
+            batches.close()
             stopped.signal()
         }
         thread.start()
@@ -40,24 +32,12 @@ final class DecodingPipeline: @unchecked Sendable {
 
     /// The next batch of items, nil after the last; rethrows the decoding error in its place.
     func next() throws -> [ChangeSetDecoder.Item]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while messages.isEmpty { condition.wait() }
-        let message = messages.removeFirst()
-        condition.broadcast()
-        switch message {
-        case .batch(let items): return items
-        case .end: return nil
-        case .failure(let error): throw error
-        }
+        try batches.take()?.get()
     }
 
     /// Stops the decoder if it still runs and waits for its thread to end.
     func finish() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
+        batches.close()
         stopped.wait()
         nextChunk = nil
     }
@@ -72,29 +52,19 @@ final class DecodingPipeline: @unchecked Sendable {
                 try decoder.consume(chunk) { item in
                     batch.append(item)
                     if batch.count >= batchSize {
-                        try send(.batch(batch))
+                        guard batches.put(.success(batch)) else { throw Cancelled() }
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
             }
             try decoder.finish()
-            if !batch.isEmpty { try send(.batch(batch)) }
-            try send(.end)
+            if !batch.isEmpty { batches.put(.success(batch)) }
         } catch is Cancelled {
             return
         } catch {
             // What was decoded before the error goes first, as in a one-thread import.
-            if !batch.isEmpty, (try? send(.batch(batch))) == nil { return }
-            try? send(.failure(error))
+            if !batch.isEmpty, !batches.put(.success(batch)) { return }
+            batches.put(.failure(error))
         }
-    }
-
-    private func send(_ message: Message) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while messages.count >= capacity && !cancelled { condition.wait() }
-        if cancelled { throw Cancelled() }
-        messages.append(message)
-        condition.broadcast()
     }
 }

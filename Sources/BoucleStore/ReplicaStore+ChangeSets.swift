@@ -25,18 +25,26 @@ public struct ExportSummary: Equatable, Sendable {
 }
 
 extension ReplicaStore {
-    /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
-    /// transaction: either every change is merged, or (on any error) none is.
-    /// Large imports decode on a second thread while this one merges (`DecodingPipeline`).
-    public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
-        try importChangeSet(nextChunk, pipelined: true, before: { false }, onChange: { _ in }, after: { _ in })
+    /// Where an import's items come from.
+    enum ImportSource {
+        /// Bytes read piece by piece (nil at the end), decoded on a second thread while this one
+        /// merges (`DecodingPipeline`).
+        case chunks(() throws -> [UInt8]?)
+        /// A change-set decoded beforehand.
+        case decoded(DecodedChangeSet)
     }
 
-    /// The import, with `before` run first, `onChange` for each change merged, and `after`
-    /// (given what `before` said) run last, all inside the import's transaction. `pipelined`
-    /// decodes on a second thread (worth it for a file; a pulled page already overlaps with the
-    /// server building the next one).
-    func importChangeSet(_ nextChunk: () throws -> [UInt8]?, pipelined: Bool, before: () throws -> Bool,
+    /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
+    /// transaction: either every change is merged, or (on any error) none is.
+    public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
+        try withoutActuallyEscaping(nextChunk) { chunks in
+            try importChangeSet(from: .chunks(chunks), before: { false }, onChange: { _ in }, after: { _ in })
+        }
+    }
+
+    /// The import of `source`, with `before` run first, `onChange` for each change merged, and
+    /// `after` (given what `before` said) run last, all inside the import's transaction.
+    func importChangeSet(from source: ImportSource, before: () throws -> Bool,
                          onChange: (Change) throws -> Void, after: (Bool) throws -> Void) throws -> ImportSummary {
         try write {
             let context = try before()
@@ -57,18 +65,16 @@ extension ReplicaStore {
                 }
             }
             do {
-                if pipelined {
-                    try withoutActuallyEscaping(nextChunk) { chunks in
-                        let pipeline = DecodingPipeline(nextChunk: chunks)
-                        defer { pipeline.finish() }
-                        while let batch = try pipeline.next() {
-                            for item in batch { try handle(item) }
-                        }
+                switch source {
+                case .chunks(let nextChunk):
+                    let pipeline = DecodingPipeline(nextChunk: nextChunk)
+                    defer { pipeline.finish() }
+                    while let batch = try pipeline.next() {
+                        for item in batch { try handle(item) }
                     }
-                } else {
-                    var decoder = ChangeSetDecoder()
-                    while let chunk = try nextChunk() { try decoder.consume(chunk, handle) }
-                    try decoder.finish()
+                case .decoded(let changeSet):
+                    for item in changeSet.items { try handle(item) }
+                    if let error = changeSet.error { throw error }
                 }
             } catch let error as ChangeSetError {
                 throw StoreError.changeSet(error)

@@ -62,15 +62,10 @@ extension ReplicaStore {
     /// Merges one pulled page in one transaction and moves the pull cursor past it. When the
     /// page is the last one, the cursor becomes `next` for both `since` and `after`. Pulled
     /// changes are not pending: if nothing was pending before, nothing is after.
-    public func applyPulledPage(_ changeSet: [UInt8], next: Int64, more: Bool) throws -> ImportSummary {
-        var sent = false
+    public func applyPulledPage(_ page: DecodedChangeSet, next: Int64, more: Bool) throws -> ImportSummary {
         let resyncing = try isResyncing()
         return try importChangeSet(
-            { () -> [UInt8]? in
-                defer { sent = true }
-                return sent ? nil : changeSet
-            },
-            pipelined: true,
+            from: .decoded(page),
             before: { [self] in try metaInt("pushed_seq") == seq },
             onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in

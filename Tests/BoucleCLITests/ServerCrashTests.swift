@@ -102,7 +102,7 @@ final class ServerCrashTests: ServerTestCase {
         }
     }
 
-    /// A server holds 5,000 offers (three pages of 2,000). Fresh replicas start `boucle sync`
+    /// A server holds 5,000 offers (three pages of 2,000, by `serve --page-records 2000`). Fresh replicas start `boucle sync`
     /// and are killed at several points of the pull (as soon as their WAL exists, and once the
     /// server has sent one, two or three pages), after a short seeded delay. Each killed replica
     /// opens (`status`), passes `integrity_check`, and its next sync completes with the digest
@@ -115,7 +115,7 @@ final class ServerCrashTests: ServerTestCase {
         let offers = ServerHarness.offers(records, team: "nord", using: &generator)
         try admin("import", try write(ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers), to: "offers.changeset"),
                   "--tenant", "lyon")
-        let server = try startServer()
+        let server = try startServer(["--page-records", "2000"])
         let reference = try makeClient("reference", team: "nord", token: field, server: server)
         try sync(reference)
         XCTAssertEqual(try liveOffers(reference.path), records)

@@ -133,7 +133,8 @@ final class ServerSyncTests: ServerTestCase {
         XCTAssertEqual(try pending(fresh), 0, "pulled changes are not pending")
     }
 
-    /// 2,500 offers (seeded) are more than a push batch and a pull page (2,000 records each): the
+    /// 2,500 offers (seeded) are more than a push batch and a pull page (2,000 records each, the
+    /// latter set by `serve --page-records 2000`): the
     /// client pushes them in two batches, pulls them back in two pages, and a fresh replica
     /// clones them in two pages to the same digest.
     func testMoreRecordsThanOnePageSyncInSeveralBatchesAndPages() throws {
@@ -142,7 +143,7 @@ final class ServerSyncTests: ServerTestCase {
         let file = try write(ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers), to: "offers.changeset")
 
         try admin("tenant", "create", "lyon")
-        let server = try startServer()
+        let server = try startServer(["--page-records", "2000"])
         let field = try token(team: "nord", role: "field")
         let laptop = try makeClient("laptop", team: "nord", token: field, server: server)
         try laptop.importFile(file)

@@ -23,7 +23,7 @@ final class PushBatchTests: StoreTestCase {
         }
         let page = try server.pull(as: principal, since: 0, after: 0, limit: 100).page
         let clone = try makeReplica("clone.db", clock: clock)
-        _ = try clone.applyPulledPage(page.changeSet, next: page.next, more: false)
+        _ = try clone.applyPulledPage(DecodedChangeSet(page.changeSet), next: page.next, more: false)
         XCTAssertEqual(try clone.record(first).text("title"), "first")
         XCTAssertEqual(try clone.record(first).text("details"), "later edit")
         XCTAssertEqual(try replica.status().pendingRecords, 0)

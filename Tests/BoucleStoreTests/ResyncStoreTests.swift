@@ -313,7 +313,7 @@ final class ResyncStoreTests: StoreTestCase {
         while true {
             let cursor = try replica.pullCursor()
             let (page, horizon) = try server.pull(as: principal, since: cursor.since, after: cursor.after, limit: 2)
-            _ = try replica.applyPulledPage(page.changeSet, next: page.next, more: page.more)
+            _ = try replica.applyPulledPage(DecodedChangeSet(page.changeSet), next: page.next, more: page.more)
             if !page.more { return horizon }
         }
     }
