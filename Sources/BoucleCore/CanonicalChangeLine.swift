@@ -55,14 +55,19 @@ enum CanonicalChangeLine {
         /// UTF-8 without escapes or control characters.
         mutating func string() -> String? {
             let start = position
+            var highBits: UInt8 = 0
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    let utf8 = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
                     position += 1
+                    // Decoding repairs invalid UTF-8; text that is not ASCII must come out unchanged.
+                    let text = String(decoding: utf8, as: UTF8.self)
+                    if highBits & 0x80 != 0, !text.utf8.elementsEqual(utf8) { return nil }
                     return text
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                highBits |= byte
                 position += 1
             }
             return nil

@@ -39,9 +39,20 @@ extension RecordState {
         if let tombstone {
             return [Change(collection: collection, id: id, team: team, stamp: tombstone, operation: .delete, prev: tombstonePrev)]
         }
-        let newer = fields.filter { $0.value.seq > since }
+        let registers: [String: FieldRegister]
+        if fields.values.allSatisfy({ $0.seq > since }) {
+            registers = fields
+        } else {
+            let newer = fields.filter { $0.value.seq > since }
+            registers = newer.isEmpty ? fields : newer
+        }
+        // The usual record, written at one stamp, is one change, without grouping.
+        if let stamp = registers.first?.value.stamp, registers.values.allSatisfy({ $0.stamp == stamp }) {
+            return [Change(collection: collection, id: id, team: team, stamp: stamp, operation: .set(registers.mapValues(\.value)),
+                           prev: registers.compactMapValues(\.prev))]
+        }
         var groups: [Stamp: [String: FieldRegister]] = [:]
-        for (name, register) in newer.isEmpty ? fields : newer {
+        for (name, register) in registers {
             groups[register.stamp, default: [:]][name] = register
         }
         return groups
