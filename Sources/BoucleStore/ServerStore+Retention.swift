@@ -41,7 +41,7 @@ extension ServerStore {
         let cutoff = now > retention ? now - retention : 0
         let cutoffText = HLC(milliseconds: min(cutoff, HLC.maxMilliseconds), counter: 0).hex
         var result = CompactionResult()
-        try db.transaction {
+        try writeTransaction {
             let tenants = try db.query("SELECT id, name FROM tenants ORDER BY name") { ($0.int64(0), $0.text(1) ?? "") }
             for (scope, name) in tenants {
                 let purgedUpTo = try db.queryFirst(

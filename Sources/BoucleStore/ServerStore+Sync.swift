@@ -105,7 +105,7 @@ extension ServerStore {
             if erasedData { try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
         }
         do {
-            return try db.transaction {
+            return try writeTransaction {
                 try start()
                 var seq = try currentSequence()
                 var result = PushResult()

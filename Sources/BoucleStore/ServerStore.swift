@@ -99,12 +99,20 @@ public final class ServerStore {
 
     public func close() throws { try db.close() }
 
+    /// The write transactions of every connection of this process queue here, in order.
+    private static let writers = FairLock()
+
+    /// Runs `body` in a write transaction, after the ones this process asked for before.
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        try ServerStore.writers.withLock { try db.transaction(body) }
+    }
+
     // MARK: Tenants and tokens
 
     /// Creates a tenant; its name is a slug, unique on the server.
     public func createTenant(_ name: String) throws {
         guard FieldKind.isSlug(name) else { throw StoreError.invalid("a tenant name is 1 to 40 of a-z, 0-9 and - (e.g. lyon)") }
-        try db.transaction {
+        try writeTransaction {
             if try tenantScope(name) != nil { throw StoreError.invalid("tenant \"\(name)\" exists already") }
             try db.run("INSERT INTO tenants(name, created_at) VALUES (?, ?)", [.text(name), .integer(Int64(clamping: environment.now()))])
         }
