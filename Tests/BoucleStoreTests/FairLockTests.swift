@@ -31,14 +31,14 @@ final class FairLockTests: XCTestCase {
         }.start()
         // Each waiter arrives well after the one before; all queue behind the holder.
         for number in 1...5 {
-            usleep(50_000)
+            usleep(100_000)
             done.enter()
             Thread {
                 lock.withLock { order.values.append(number) }
                 done.leave()
             }.start()
         }
-        usleep(50_000)
+        usleep(100_000)
         release.signal()
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
         XCTAssertEqual(order.values, [1, 2, 3, 4, 5])
