@@ -24,6 +24,7 @@ public final class Database {
     /// `busyTimeoutMilliseconds` lets a writer wait for another connection's transaction instead
     /// of failing at once with `SQLITE_BUSY` (https://www.sqlite.org/c3ref/busy_timeout.html).
     public init(path: String, create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
+        _ = Database.configureOnce
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly {
@@ -42,6 +43,12 @@ public final class Database {
         handle = opened
         sqlite3_busy_timeout(opened, busyTimeoutMilliseconds)
     }
+
+    /// SQLite's process-wide settings, made once before the first connection: no memory
+    /// statistics (nothing reads them, and they serialize every allocation on one mutex).
+    private static let configureOnce: Void = {
+        _ = boucle_sqlite3_disable_memory_statistics()
+    }()
 
     deinit {
         cache.removeAll()
