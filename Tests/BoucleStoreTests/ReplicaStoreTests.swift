@@ -1,6 +1,7 @@
 import BoucleCore
 import BoucleStore
 import Foundation
+import SQLite
 import XCTest
 
 final class ReplicaStoreTests: StoreTestCase {
@@ -157,6 +158,25 @@ final class ReplicaStoreTests: StoreTestCase {
         try exchange(b, a)
         XCTAssertEqual(try a.digest(), try b.digest())
         XCTAssertEqual(try a.records(in: .category).count, 10)
+    }
+
+    func testAReplicaOfAnotherFormatIsRefusedWithWhatToDo() throws {
+        try ReplicaStore.create(at: path("old.db"), team: "nord").close()
+        let db = try Database(path: path("old.db"), create: false)
+        try db.run("UPDATE meta SET value = 'boucle-replica-1' WHERE key = 'format'")
+        try db.close()
+        XCTAssertThrowsError(try ReplicaStore.open(at: path("old.db"))) { error in
+            XCTAssertTrue("\(error)".contains("another Boucle version (boucle-replica-1, this one reads boucle-replica-2)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("export it with the version that made it"), "\(error)")
+        }
+        let server = try ServerStore(path: path("server.db"))
+        try server.close()
+        let serverDB = try Database(path: path("server.db"), create: false)
+        try serverDB.run("UPDATE server_meta SET value = 'boucle-server-1' WHERE key = 'format'")
+        try serverDB.close()
+        XCTAssertThrowsError(try ServerStore(path: path("server.db"))) { error in
+            XCTAssertTrue("\(error)".contains("another boucle-server version (boucle-server-1"), "\(error)")
+        }
     }
 
     func testOpeningSomethingElseSaysItIsNotAReplica() throws {
