@@ -20,40 +20,62 @@ enum FieldsCodec {
     static let version: UInt8 = 1
 
     static func encode(_ fields: [String: FieldRegister], rowSeq: Int64) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + fields.count * 24)
-        out.append(version)
-        appendVarint(UInt64(fields.count), to: &out)
+        var out = start(count: fields.count)
         var previous: Stamp?
         for (name, register) in fields {
-            appendText(name, to: &out)
-            switch register.value {
-            case .null: out.append(0)
-            case .text(let text):
-                out.append(1)
-                appendText(text, to: &out)
-            case .number(let number):
-                out.append(2)
-                withUnsafeBytes(of: number.bitPattern.littleEndian) { out.append(contentsOf: $0) }
-            case .bool(let flag): out.append(flag ? 4 : 3)
-            }
-            if register.stamp == previous {
-                out.append(0)
-            } else {
-                out.append(1)
-                appendStamp(register.stamp, to: &out)
-                previous = register.stamp
-            }
-            let delta = rowSeq &- register.seq
-            appendVarint(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), to: &out)
-            if let prev = register.prev {
-                out.append(1)
-                appendStamp(prev, to: &out)
-            } else {
-                out.append(0)
-            }
+            appendRegister(name: name, value: register.value, stamp: register.stamp, delta: rowSeq &- register.seq,
+                           prev: register.prev, previous: &previous, to: &out)
         }
         return out
+    }
+
+    /// The registers of a record new here, as `RecordState.merge` into nothing installs them:
+    /// every field at `stamp`, with its `prev`, at the row's own sequence (whatever it is).
+    static func encode(newRecord fields: [String: FieldValue], stamp: Stamp, prev: [String: Stamp]) -> [UInt8] {
+        var out = start(count: fields.count)
+        var previous: Stamp?
+        for (name, value) in fields {
+            appendRegister(name: name, value: value, stamp: stamp, delta: 0, prev: prev[name], previous: &previous, to: &out)
+        }
+        return out
+    }
+
+    private static func start(count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + count * 48)
+        out.append(version)
+        appendVarint(UInt64(count), to: &out)
+        return out
+    }
+
+    /// One register; `previous` is the stamp the register before it wrote out, if any.
+    private static func appendRegister(name: String, value: FieldValue, stamp: Stamp, delta: Int64, prev: Stamp?,
+                                       previous: inout Stamp?, to out: inout [UInt8]) {
+        appendText(name, to: &out)
+        switch value {
+        case .null: out.append(0)
+        case .text(let text):
+            out.append(1)
+            appendText(text, to: &out)
+        case .number(let number):
+            out.append(2)
+            withUnsafeBytes(of: number.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        case .bool(let flag): out.append(flag ? 4 : 3)
+        }
+        if stamp == previous {
+            out.append(0)
+        } else {
+            out.append(1)
+            appendStamp(stamp, to: &out)
+            previous = stamp
+        }
+        appendVarint(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), to: &out)
+        if let prev {
+            out.append(1)
+            appendStamp(prev, to: &out)
+        } else {
+            out.append(0)
+        }
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, rowSeq: Int64) -> [String: FieldRegister]? {
@@ -112,15 +134,19 @@ enum FieldsCodec {
         out.append(UInt8(rest))
     }
 
+    /// The text's length, then its UTF-8 bytes.
     private static func appendText(_ text: String, to out: inout [UInt8]) {
-        let utf8 = text.utf8
-        appendVarint(UInt64(utf8.count), to: &out)
-        out.append(contentsOf: utf8)
+        var text = text
+        text.withUTF8 { utf8 in
+            appendVarint(UInt64(utf8.count), to: &out)
+            out.append(contentsOf: utf8)
+        }
     }
 
     private static func appendStamp(_ stamp: Stamp, to out: inout [UInt8]) {
         withUnsafeBytes(of: stamp.hlc.rawValue.bigEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: stamp.replica.rawValue.utf8)
+        var replica = stamp.replica.rawValue
+        replica.withUTF8 { out.append(contentsOf: $0) }
     }
 
     /// A bounds-checked cursor over the bytes: every read returns nil past the end.

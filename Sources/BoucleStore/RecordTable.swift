@@ -1,6 +1,16 @@
 import BoucleCore
 import SQLite
 
+/// What merging one change did to a record's row.
+struct MergeEffect {
+    /// True when the row changed.
+    var changed: Bool
+    /// Losing writes, for the conflict log.
+    var conflicts: [Conflict]
+    /// True when the change deleted a record that was live.
+    var newlyDeleted: Bool
+}
+
 /// A bounded slice of changes, as one complete change-set: a push batch or a pull page.
 public struct ChangeSetPage: Equatable, Sendable {
     public var changeSet: [UInt8]
@@ -53,11 +63,12 @@ struct RecordTable {
         )
     }
 
-    /// Writes the state of record `id` unless the scope holds it already; true when written.
-    private func insertIfNew(_ id: UUIDString, _ state: RecordState, seq: Int64) throws -> Bool {
+    /// Writes record `id`, new here, unless the scope holds it already; true when written.
+    /// `fields` are its registers in `FieldsCodec` form, written at row sequence `seq`.
+    private func insertIfNew(_ change: Change, fields: [UInt8], seq: Int64) throws -> Bool {
         try db.run(
-            "INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, id) DO NOTHING",
-            columns(id, state, seq: seq)
+            "INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL) ON CONFLICT(scope, id) DO NOTHING",
+            [.integer(scope), .text(change.id.rawValue), .text(change.collection.rawValue), .text(change.team), .blob(fields), .integer(seq)]
         )
         return db.changes == 1
     }
@@ -71,16 +82,16 @@ struct RecordTable {
     /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
     /// `check` sees the stored state first and may refuse the change by throwing.
     ///
-    /// A set change is first written as a new record, without a lookup: an import into an empty
-    /// replica or a clone then costs one statement per record. Only when the record exists is it
-    /// loaded and merged. (A `check` that throws after the insert aborts the caller's
-    /// transaction, as every refusal does.)
-    func merge(_ change: Change, seq: Int64,
-               check: (RecordState?) throws -> Void = { _ in }) throws -> (outcome: MergeOutcome, newlyDeleted: Bool) {
-        if case .set = change.operation, let fresh = try? RecordState.merge(change, into: nil, seq: seq),
-           try insertIfNew(change.id, fresh.state, seq: seq) {
+    /// A set change is first written as a new record, without a lookup and without building its
+    /// state (`FieldsCodec.encode(newRecord:)` gives the bytes `RecordState.merge` into nothing
+    /// would): an import into an empty replica or a clone then costs one statement per record.
+    /// Only when the record exists is it loaded and merged. (A `check` that throws after the
+    /// insert aborts the caller's transaction, as every refusal does.)
+    func merge(_ change: Change, seq: Int64, check: (RecordState?) throws -> Void = { _ in }) throws -> MergeEffect {
+        if case .set(let fields) = change.operation,
+           try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), seq: seq) {
             try check(nil)
-            return (fresh, false)
+            return MergeEffect(changed: true, conflicts: [], newlyDeleted: false)
         }
         let existing = try load(change.id)
         try check(existing)
@@ -91,7 +102,8 @@ struct RecordTable {
             throw StoreError.merge(error)
         }
         if outcome.changed { try save(change.id, outcome.state, seq: seq) }
-        return (outcome, outcome.state.tombstone != nil && existing?.tombstone == nil)
+        return MergeEffect(changed: outcome.changed, conflicts: outcome.conflicts,
+                           newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil)
     }
 
     /// Calls `body` with each record whose row sequence is above `since`, in sequence order, at

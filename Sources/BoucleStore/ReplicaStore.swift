@@ -170,16 +170,16 @@ public final class ReplicaStore {
 
     /// Merges one change under the write transaction, saving the row and logging conflicts.
     @discardableResult
-    func apply(_ change: Change, seq fixedSeq: Int64? = nil) throws -> MergeOutcome {
+    func apply(_ change: Change, seq fixedSeq: Int64? = nil) throws -> MergeEffect {
         let rowSeq = fixedSeq ?? seq + 1
-        let (outcome, newlyDeleted) = try table.merge(change, seq: rowSeq)
-        if outcome.changed, fixedSeq == nil { seq = rowSeq }
-        if newlyDeleted {
+        let effect = try table.merge(change, seq: rowSeq)
+        if effect.changed, fixedSeq == nil { seq = rowSeq }
+        if effect.newlyDeleted {
             try eraseConflictValues(of: change.id)
             erasedData = true
         }
-        for conflict in outcome.conflicts { try log(conflict) }
-        return outcome
+        for conflict in effect.conflicts { try log(conflict) }
+        return effect
     }
 
     /// A fresh stamp for a local write, from the persisted clock and the wall clock.

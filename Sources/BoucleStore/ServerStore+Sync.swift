@@ -117,16 +117,16 @@ extension ServerStore {
                             throw SyncError(code: "wrong_tenant", message: "this change-set belongs to tenant \"\(header.tenant)\", not \"\(tenant)\"")
                         }
                     case .change(let change):
-                        let (outcome, newlyDeleted) = try table.merge(change, seq: seq + 1) { existing in
+                        let effect = try table.merge(change, seq: seq + 1) { existing in
                             try check(change, existing)
                         }
-                        if outcome.changed {
+                        if effect.changed {
                             seq += 1
                             result.applied += 1
                         }
-                        if newlyDeleted { erasedData = true }
+                        if effect.newlyDeleted { erasedData = true }
                         result.changes += 1
-                        result.lost += outcome.conflicts.filter { $0.loser == change.stamp }
+                        result.lost += effect.conflicts.filter { $0.loser == change.stamp }
                     }
                 }
                 try decoder.finish()
