@@ -16,9 +16,9 @@ final class DecodingPipeline: @unchecked Sendable {
 
     /// Dropped by `finish()`, so the caller's closure never outlives its scope here.
     private var nextChunk: (() throws -> [UInt8]?)?
-    private let batches = BoundedQueue<Result<[ChangeSetDecoder.Item], Error>>(capacity: 8)
+    private let batches = BoundedQueue<Result<[ChangeSetDecoder.Item], Error>>(capacity: 4)
     private let stopped = DispatchSemaphore(value: 0)
-    private let batchSize = 256
+    private let batchSize = 1_024
 
     init(nextChunk: @escaping () throws -> [UInt8]?) {
         self.nextChunk = nextChunk
