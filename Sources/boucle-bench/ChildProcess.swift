@@ -109,9 +109,10 @@ final class ServerProcess {
 
     deinit { stop() }
 
-    /// On ^C, stops the server before the bench dies, so that no server outlives the run.
+    /// On ^C, a hang-up or a closed output pipe (`boucle-bench | head`), stops the server before
+    /// the bench dies, so that no server outlives the run.
     private static func stopOnInterrupt() {
-        for stopSignal in [SIGINT, SIGTERM] {
+        for stopSignal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
             signal(stopSignal) { received in
                 if serverPIDForSignals > 0 { kill(serverPIDForSignals, SIGTERM) }
                 _exit(128 + received)
