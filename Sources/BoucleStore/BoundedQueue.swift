@@ -45,6 +45,15 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         return elements.removeFirst()
     }
 
+    /// The first element if there is one, without waiting.
+    public func takeIfAny() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        if elements.isEmpty { return nil }
+        condition.broadcast()
+        return elements.removeFirst()
+    }
+
     /// Stops the hand-over: waiting `put`s return false, `take`s drain what is left, then nil.
     public func close() {
         condition.lock()

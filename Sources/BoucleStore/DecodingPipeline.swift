@@ -30,14 +30,26 @@ final class DecodingPipeline: @unchecked Sendable {
         thread.start()
     }
 
+    /// Merged batches on their way back to the decoding thread, which frees them: the memory of
+    /// a change is then freed by the thread that allocated it, and not on the merging thread.
+    /// Never full (handing back never waits); the decoder empties it after each batch it sends,
+    /// so it holds a few batches at most.
+    private let spent = BoundedQueue<[ChangeSetDecoder.Item]>(capacity: .max)
+
     /// The next batch of items, nil after the last; rethrows the decoding error in its place.
     func next() throws -> [ChangeSetDecoder.Item]? {
         try batches.take()?.get()
     }
 
+    /// Hands a merged batch back, to be freed on the decoding thread (or here, when it is done).
+    func giveBack(_ batch: consuming [ChangeSetDecoder.Item]) {
+        _ = spent.put(batch)
+    }
+
     /// Stops the decoder if it still runs and waits for its thread to end.
     func finish() {
         batches.close()
+        spent.close()
         stopped.wait()
         nextChunk = nil
     }
@@ -54,6 +66,7 @@ final class DecodingPipeline: @unchecked Sendable {
                     if batch.count >= batchSize {
                         guard batches.put(.success(batch)) else { throw Cancelled() }
                         batch.removeAll(keepingCapacity: true)
+                        while spent.takeIfAny() != nil {}
                     }
                 }
             }

@@ -71,6 +71,7 @@ extension ReplicaStore {
                     defer { pipeline.finish() }
                     while let batch = try pipeline.next() {
                         for item in batch { try handle(item) }
+                        pipeline.giveBack(batch)
                     }
                 case .decoded(let changeSet):
                     for item in changeSet.items { try handle(item) }
