@@ -98,6 +98,7 @@ public final class SyncSession {
         var horizonTime: UInt64 = 0
         while let (position, changeSet) = try pages.next() {
             let imported = try store.applyPulledPage(changeSet, next: position.next, more: position.more)
+            pages.giveBack(changeSet)
             summary.received += imported.applied
             summary.conflicts += imported.conflicts.count
             progress.show("pulled \(summary.received) changes")
@@ -181,6 +182,9 @@ struct PagePosition {
 final class PagePipeline: @unchecked Sendable {
     private let fetched = BoundedQueue<Result<(PagePosition, [UInt8]), Error>>(capacity: 0)
     private let decoded = BoundedQueue<Result<(PagePosition, DecodedChangeSet), Error>>(capacity: 0)
+    /// Merged pages on their way back to the decoding thread, which frees them: a change's memory
+    /// is freed by the thread that allocated it. Never full; emptied after each page decoded.
+    private let spent = BoundedQueue<DecodedChangeSet>(capacity: .max)
     private let stopped = DispatchGroup()
     /// Called by the fetching thread alone.
     private let fetch: (Int64) throws -> (PagePosition, [UInt8])
@@ -198,6 +202,7 @@ final class PagePipeline: @unchecked Sendable {
         Thread { [self] in
             while let page = fetched.take() {
                 guard decoded.put(page.map { position, body in (position, DecodedChangeSet(body)) }) else { break }
+                while spent.takeIfAny() != nil {}
             }
             decoded.close()
             stopped.leave()
@@ -218,10 +223,16 @@ final class PagePipeline: @unchecked Sendable {
         try decoded.take()?.get()
     }
 
+    /// Hands a merged page back, to be freed on the decoding thread.
+    func giveBack(_ page: consuming DecodedChangeSet) {
+        _ = spent.put(page)
+    }
+
     /// Stops fetching and decoding, and waits for both threads to end.
     func stop() {
         fetched.close()
         decoded.close()
+        spent.close()
         stopped.wait()
     }
 }
