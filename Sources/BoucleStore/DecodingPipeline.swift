@@ -17,6 +17,11 @@ final class DecodingPipeline: @unchecked Sendable {
     /// Dropped by `finish()`, so the caller's closure never outlives its scope here.
     private var nextChunk: (() throws -> [UInt8]?)?
     private let batches = BoundedQueue<Result<[ChangeSetDecoder.Item], Error>>(capacity: 4)
+    /// Merged batches on their way back to the decoding thread, which frees them: the memory of
+    /// a change is then freed by the thread that allocated it, and not on the merging thread.
+    /// Never full (handing back never waits); the decoder empties it after each batch it sends,
+    /// so it holds a few batches at most.
+    private let spent = BoundedQueue<[ChangeSetDecoder.Item]>(capacity: .max)
     private let stopped = DispatchSemaphore(value: 0)
     private let batchSize = 1_024
 
@@ -29,12 +34,6 @@ final class DecodingPipeline: @unchecked Sendable {
         }
         thread.start()
     }
-
-    /// Merged batches on their way back to the decoding thread, which frees them: the memory of
-    /// a change is then freed by the thread that allocated it, and not on the merging thread.
-    /// Never full (handing back never waits); the decoder empties it after each batch it sends,
-    /// so it holds a few batches at most.
-    private let spent = BoundedQueue<[ChangeSetDecoder.Item]>(capacity: .max)
 
     /// The next batch of items, nil after the last; rethrows the decoding error in its place.
     func next() throws -> [ChangeSetDecoder.Item]? {

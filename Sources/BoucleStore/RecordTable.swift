@@ -59,7 +59,9 @@ struct RecordTable {
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64) throws {
         try db.run(
             "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            columns(id, state, seq: seq)
+            [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
+             state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
+             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
         )
     }
 
@@ -71,12 +73,6 @@ struct RecordTable {
             [.integer(scope), .text(change.id.rawValue), .text(change.collection.rawValue), .text(change.team), .blob(fields), .integer(seq)]
         )
         return db.changes == 1
-    }
-
-    private func columns(_ id: UUIDString, _ state: RecordState, seq: Int64) -> [SQLValue] {
-        [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
-         state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
-         state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
     }
 
     /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
