@@ -133,6 +133,16 @@ final class ServerSyncTests: ServerTestCase {
         XCTAssertEqual(try pending(fresh), 0, "pulled changes are not pending")
     }
 
+    /// `serve --page-records` takes 1 to 10,000 (the most a page may hold) and refuses the rest
+    /// before listening.
+    func testPageRecordsOutsideItsRangeIsRefused() throws {
+        for value in ["0", "10001", "many"] {
+            let result = try adminRun(["serve", "--listen", "127.0.0.1:0", "--page-records", value])
+            XCTAssertNotEqual(result.status, 0, "--page-records \(value)")
+            XCTAssertTrue(result.err.contains("--page-records takes a number from 1 to 10000"), result.err)
+        }
+    }
+
     /// 2,500 offers (seeded) are more than a push batch and a pull page (2,000 records each, the
     /// latter set by `serve --page-records 2000`): the
     /// client pushes them in two batches, pulls them back in two pages, and a fresh replica
