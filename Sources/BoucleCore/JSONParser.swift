@@ -108,21 +108,10 @@ fileprivate struct JSONByteParser {
             pos += 1
             return .array(elements)
         }
-        while true {
+        repeat {
             elements.append(try parseValue(depth: depth))
-            skipWhitespace()
-            guard pos < bytes.count else { throw endOfInput() }
-            switch bytes[pos] {
-            case UInt8(ascii: ","):
-                pos += 1
-                skipWhitespace()
-            case UInt8(ascii: "]"):
-                pos += 1
-                return .array(elements)
-            default:
-                throw JSONError(offset: pos, reason: "expected ',' or ']'")
-            }
-        }
+        } while try anotherElement(before: UInt8(ascii: "]"))
+        return .array(elements)
     }
 
     mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
@@ -150,18 +139,25 @@ fileprivate struct JSONByteParser {
             if members.updateValue(value, forKey: key) != nil {
                 throw JSONError(offset: keyOffset, reason: "duplicate key \(Self.quotedForMessage(key))")
             }
+            if try !anotherElement(before: UInt8(ascii: "}")) { return .object(members) }
+        }
+    }
+
+    /// After an array element or an object member: consumes `,` (true: another follows) or
+    /// `close` (false: the array or object ends here).
+    mutating func anotherElement(before close: UInt8) throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard pos < bytes.count else { throw endOfInput() }
+        switch bytes[pos] {
+        case UInt8(ascii: ","):
+            pos += 1
             skipWhitespace()
-            guard pos < bytes.count else { throw endOfInput() }
-            switch bytes[pos] {
-            case UInt8(ascii: ","):
-                pos += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                pos += 1
-                return .object(members)
-            default:
-                throw JSONError(offset: pos, reason: "expected ',' or '}'")
-            }
+            return true
+        case close:
+            pos += 1
+            return false
+        default:
+            throw JSONError(offset: pos, reason: "expected ',' or '\(Character(Unicode.Scalar(close)))'")
         }
     }
 

@@ -233,4 +233,12 @@ class CLITestCase: XCTestCase {
         let changeSet = try from.export(to: path(name), fileID: file, line: line)
         return try to.importFile(changeSet, fileID: file, line: line)
     }
+
+    /// Both replicas export, then each imports the other's file: what each did apart meets.
+    func exchange(_ a: Replica, _ b: Replica, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fromA = try a.export(to: path("\(a.name).changeset"), fileID: file, line: line)
+        let fromB = try b.export(to: path("\(b.name).changeset"), fileID: file, line: line)
+        try a.importFile(fromB, fileID: file, line: line)
+        try b.importFile(fromA, fileID: file, line: line)
+    }
 }

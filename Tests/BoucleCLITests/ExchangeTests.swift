@@ -27,10 +27,7 @@ final class ExchangeTests: CLITestCase {
         XCTAssertEqual(try nord.ok("set", offer, "title=Courses le dimanche"), "updated offer \(offer)")
         XCTAssertEqual(try sud.ok("set", String(offer.prefix(8)), "title=Courses le lundi"), "updated offer \(offer)")
 
-        let fromNord = try nord.export(to: path("nord.changeset"))
-        let fromSud = try sud.export(to: path("sud.changeset"))
-        try nord.importFile(fromSud)
-        try sud.importFile(fromNord)
+        try exchange(nord, sud)
 
         for replica in [nord, sud] {
             let shown = try JSON.object(try replica.json("show", offer))
@@ -88,10 +85,7 @@ final class ExchangeTests: CLITestCase {
 
         try nord.ok("set", offer, "details=Le samedi matin")
         try sud.ok("set", offer, "phone=06 00 00 56 78", "contact_name=Samira")
-        let fromNord = try nord.export(to: path("nord.changeset"))
-        let fromSud = try sud.export(to: path("sud.changeset"))
-        try nord.importFile(fromSud)
-        try sud.importFile(fromNord)
+        try exchange(nord, sud)
 
         for replica in [nord, sud] {
             let shown = try JSON.object(try replica.json("show", offer))
@@ -143,10 +137,7 @@ final class ExchangeTests: CLITestCase {
         let samira = try nord.ok("signup", "add", "--round", round, "--volunteer", "Samira")
         let karim = try sud.ok("signup", "add", "--round", String(round.prefix(8)), "--volunteer", "Karim", "--phone", "06 00 00 11 22")
         XCTAssertNotEqual(samira, karim)
-        let fromNord = try nord.export(to: path("nord.changeset"))
-        let fromSud = try sud.export(to: path("sud.changeset"))
-        try nord.importFile(fromSud)
-        try sud.importFile(fromNord)
+        try exchange(nord, sud)
 
         var listings: [String] = []
         for replica in [nord, sud] {
