@@ -108,9 +108,7 @@ struct RecordTable {
         let statement = try db.statement(
             "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
         )
-        defer { statement.reset() }
-        try statement.bind([.integer(scope), .integer(since), .integer(Int64(limit))])
-        while try statement.step() {
+        try statement.forEachRow(binding: [.integer(scope), .integer(since), .integer(Int64(limit))]) {
             let id = try RecordTable.id(statement, 6)
             try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(5))
         }
@@ -140,9 +138,7 @@ struct RecordTable {
         let statement = try db.statement(
             "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? ORDER BY id"
         )
-        defer { statement.reset() }
-        try statement.bind([.integer(scope)])
-        while try statement.step() {
+        try statement.forEachRow(binding: [.integer(scope)]) {
             let id = try RecordTable.id(statement, 6)
             try body(id, try RecordTable.decode(statement, from: 0, id: id))
         }

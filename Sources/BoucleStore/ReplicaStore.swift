@@ -73,6 +73,8 @@ public final class ReplicaStore {
         do {
             let db = try Database(path: path, create: false)
             try configure(db)
+            let hasMeta = try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'") { $0.int64(0) } == 1
+            guard hasMeta else { throw StoreError.notAReplica(path: path) }
             let meta = try Dictionary(
                 db.query("SELECT key, value FROM meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
                 uniquingKeysWith: { $1 }
@@ -85,7 +87,7 @@ public final class ReplicaStore {
             else { throw StoreError.notAReplica(path: path) }
             return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
         } catch let error as SQLiteError {
-            if error.isCorruptOrNotADatabase || error.message.contains("no such table") {
+            if error.isCorruptOrNotADatabase {
                 throw StoreError.notAReplica(path: path)
             }
             throw StoreError.database(error)
@@ -163,9 +165,12 @@ public final class ReplicaStore {
     /// Notes that the current write erased personal data: the WAL is checkpointed after it.
     func markErased() { erasedData = true }
 
-    /// Copies the WAL into the database file and truncates it, so erased data leaves no copy.
+    /// Copies the WAL into the database file and truncates it, so erased data leaves no copy;
+    /// throws `erasureIncomplete` when another connection kept the checkpoint from completing.
     func checkpoint() throws {
-        do { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") } catch let error { throw StoreError.database(error) }
+        let result: CheckpointResult
+        do { result = try db.checkpoint(.truncate) } catch let error { throw StoreError.database(error) }
+        guard result.isComplete else { throw StoreError.erasureIncomplete }
     }
 
     /// Merges one change under the write transaction, saving the row and logging conflicts.

@@ -57,7 +57,8 @@ extension ServerStore {
                 result.horizons[name] = try horizon(scope: scope)
             }
         }
-        if result.purged > 0 { try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        // Not complete or failed: ignored here, the next hourly checkpoint retries.
+        if result.purged > 0 { _ = try? db.checkpoint(.truncate) }
         return result
     }
 }

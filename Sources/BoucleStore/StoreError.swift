@@ -14,6 +14,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case changeSet(ChangeSetError)
     case merge(MergeError)
     case database(SQLiteError)
+    case erasureIncomplete
     case io(String)
 
     public var description: String {
@@ -40,6 +41,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(error); nothing was imported"
         case .database(let error):
             error.isCorruptOrNotADatabase ? "the replica file is damaged or not a database (\(error.message))" : "database error: \(error)"
+        case .erasureIncomplete:
+            "the record is deleted, but its data may remain in the replica's write-ahead log until no other process has the replica open: close the other boucle processes using it"
         case .io(let why):
             why
         }

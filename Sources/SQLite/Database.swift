@@ -74,7 +74,11 @@ public final class Database {
         return SQLiteError(code: code, message: message, sql: sql)
     }
 
-    /// Runs one or more SQL statements that take no parameters and return no rows worth reading.
+    /// Runs a script: one or more SQL statements that take no parameters and return no rows
+    /// worth reading, such as pragmas and schema.
+    ///
+    /// This is the one entry point that runs several statements from one string; every other
+    /// one prepares a single statement and refuses SQL with a trailing second statement.
     public func execute(_ sql: String) throws(SQLiteError) {
         let db = try liveHandle(sql: sql)
         let code = sqlite3_exec(db, sql, nil, nil, nil)
@@ -83,13 +87,16 @@ public final class Database {
 
     /// A prepared statement for `sql`, cached: the same SQL literal gets the same statement
     /// back, reset and with its bindings cleared. SQL is always a literal (`StaticString`):
-    /// values are bound, never spliced into the text.
+    /// values are bound, never spliced into the text, and it holds exactly one statement.
+    ///
+    /// Throws, besides errors of preparing, the error of the statement's last step when its
+    /// previous user stepped it by hand into that error and did not reset it.
     public func statement(_ sql: StaticString) throws(SQLiteError) -> Statement {
         // A one-character literal has no address to key by (and is no SQL): prepare it afresh.
         guard sql.hasPointerRepresentation else { return try Statement(database: self, sql: sql.description) }
         let key = UnsafeRawPointer(sql.utf8Start)
         if let cached = cache[key] {
-            cached.reset()
+            try cached.reset()
             return cached
         }
         let statement = try Statement(database: self, sql: sql.description)
@@ -100,51 +107,116 @@ public final class Database {
     /// Runs a statement that returns no rows, with `bindings` for its `?` parameters.
     public func run(_ sql: StaticString, _ bindings: [SQLValue] = []) throws(SQLiteError) {
         let statement = try statement(sql)
-        defer { statement.reset() }
-        try statement.bind(bindings)
-        while try statement.step() {}
+        do {
+            try statement.bind(bindings)
+            while try statement.step() {}
+        } catch {
+            statement.resetAfterFailedUse()
+            throw error
+        }
+        try statement.reset()
     }
 
     /// Every row of a query, each read by `row`.
+    ///
+    /// Untyped `throws`: `row` throws its caller's own errors, and Swift cannot declare "`row`'s error or SQLiteError".
     public func query<T>(_ sql: StaticString, _ bindings: [SQLValue] = [], row: (Statement) throws -> T) throws -> [T] {
         let statement = try statement(sql)
-        defer { statement.reset() }
-        try statement.bind(bindings)
         var rows: [T] = []
-        while try statement.step() { rows.append(try row(statement)) }
+        try statement.forEachRow(binding: bindings) { rows.append(try row(statement)) }
         return rows
     }
 
     /// The first row of a query read by `row`, or nil when it returns none.
+    ///
+    /// Untyped `throws`: `row` throws its caller's own errors, and Swift cannot declare "`row`'s error or SQLiteError".
     public func queryFirst<T>(_ sql: StaticString, _ bindings: [SQLValue] = [], row: (Statement) throws -> T) throws -> T? {
         let statement = try statement(sql)
-        defer { statement.reset() }
-        try statement.bind(bindings)
-        return try statement.step() ? row(statement) : nil
+        return try statement.resetting(binding: bindings) { try statement.step() ? row(statement) : nil }
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error thrown rolls everything back.
+    /// True while a transaction is open on this connection, that is while it is not in
+    /// autocommit mode (https://www.sqlite.org/c3ref/get_autocommit.html); false once closed.
+    public var isInTransaction: Bool {
+        handle.map { sqlite3_get_autocommit($0) == 0 } ?? false
+    }
+
+    /// Runs `body` in a transaction and commits it; an error thrown by `body` rolls back what it
+    /// wrote, and is rethrown.
     ///
-    /// IMMEDIATE takes the write lock at once, so two writers wait on `busy_timeout` rather than
-    /// deadlock on a lock upgrade (https://www.sqlite.org/lang_transaction.html).
+    /// ```swift
+    /// try db.transaction {
+    ///     try db.run("INSERT INTO t VALUES (1)")
+    ///     do {
+    ///         try db.transaction {
+    ///             try db.run("INSERT INTO t VALUES (2)")
+    ///             try db.run("INSERT INTO t VALUES (1)") // t.x is UNIQUE: this fails
+    ///         }
+    ///     } catch ResultCode.constraint {
+    ///         // 2 is undone; 1 stays, and is committed.
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// With no transaction open, it is `BEGIN IMMEDIATE … COMMIT`: IMMEDIATE takes the write lock
+    /// at once, so two writers wait on `busy_timeout` rather than deadlock on a lock upgrade
+    /// (https://www.sqlite.org/lang_transaction.html). Inside an open transaction it is a
+    /// savepoint (`SAVEPOINT nested … RELEASE nested`, `ROLLBACK TO nested` on error): only
+    /// `body`'s writes are undone, and the outer transaction goes on if its caller catches the
+    /// error (https://www.sqlite.org/lang_savepoint.html).
+    ///
+    /// A COMMIT that fails is thrown, after a ROLLBACK if SQLite left the transaction open. A
+    /// ROLLBACK that fails throws its own error instead of the one that caused it: the
+    /// connection is then in an unknown state, and that is what the caller must hear.
+    ///
+    /// Untyped `throws`: `body` throws its caller's own errors, and Swift cannot declare "`body`'s error or SQLiteError".
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        if isInTransaction { return try savepoint(body) }
+        return try enclosed(by: "BEGIN IMMEDIATE", body)
+    }
+
+    /// Runs `body` inside a read transaction (`BEGIN DEFERRED`), so that every query in it sees
+    /// one consistent snapshot while writers go on (https://www.sqlite.org/isolation.html).
+    ///
+    /// It ends with COMMIT, or with ROLLBACK when `body` throws; either failing is thrown, as in
+    /// `transaction(_:)`.
+    ///
+    /// Untyped `throws`: `body` throws its caller's own errors, and Swift cannot declare "`body`'s error or SQLiteError".
+    public func transactionForReading<T>(_ body: () throws -> T) throws -> T {
+        try enclosed(by: "BEGIN DEFERRED", body)
+    }
+
+    /// Runs `body` between `begin` and COMMIT. When `body` or the COMMIT throws, rolls back if
+    /// the transaction is still open: after some errors SQLite has already rolled it back
+    /// (https://www.sqlite.org/lang_transaction.html#response_to_errors_within_a_transaction).
+    private func enclosed<T>(by begin: String, _ body: () throws -> T) throws -> T {
+        try execute(begin)
         do {
             let result = try body()
             try execute("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            if isInTransaction { try execute("ROLLBACK") }
             throw error
         }
     }
 
-    /// Runs `body` inside a read transaction (`BEGIN DEFERRED`), so that every query in it sees
-    /// one consistent snapshot while writers go on (https://www.sqlite.org/isolation.html).
-    public func transactionForReading<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
-        return try body()
+    /// Runs `body` in a savepoint of the open transaction. Every level uses the same name:
+    /// ROLLBACK TO and RELEASE act on the innermost savepoint of that name.
+    private func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT nested")
+        do {
+            let result = try body()
+            try execute("RELEASE nested")
+            return result
+        } catch {
+            // Unless SQLite has already rolled back the whole transaction, savepoint included.
+            if isInTransaction {
+                try execute("ROLLBACK TO nested")
+                try execute("RELEASE nested")
+            }
+            throw error
+        }
     }
 
     /// Copies the whole database into a new file at `path` with SQLite's online backup API: a

@@ -14,31 +14,104 @@ public enum SQLValue: Equatable, Sendable {
 
 /// A prepared statement: the one owner of a `sqlite3_stmt*`, finalized in `deinit`.
 ///
-/// Statements are handed out, cached, by `Database.statement(_:)`; its `run`/`query` helpers
-/// reset them after use. Column reads are valid only between a `step()` that returned true and
-/// the next `step()` or `reset()`.
+/// Statements are handed out, cached, by `Database.statement(_:)`; its `run`/`query` helpers and
+/// `forEachRow(binding:_:)` reset them after use (a statement left mid-run keeps its read
+/// snapshot). Column reads are valid only between a `step()` that returned true and the next
+/// `step()` or `reset()`.
 public final class Statement {
     private let handle: OpaquePointer
     private unowned let database: Database
     /// The SQL this statement was prepared from (no bound values: they may be personal data).
     public let sql: String
 
+    /// Prepares `sql`, which must hold exactly one statement: trailing whitespace, comments and
+    /// empty statements (`;`) are fine, a second statement is refused with `misuse` (only
+    /// `Database.execute(_:)` runs scripts). What SQLite prepares nothing from is what counts
+    /// as "no SQL" (https://www.sqlite.org/c3ref/prepare.html).
     init(database: Database, sql: String) throws(SQLiteError) {
         let db = try database.liveHandle(sql: sql)
         var prepared: OpaquePointer?
-        let code = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
-        guard code == SQLITE_OK, let prepared else { throw database.error(code, sql: sql) }
+        var tailHoldsSQL = false
+        let code = sql.withCString { text in
+            // The tail points into `text`: it is read here, while `text` lives.
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, &tail)
+            if code == SQLITE_OK, let tail { tailHoldsSQL = Statement.holdsSQL(tail, db: db) }
+            return code
+        }
+        guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+        guard let prepared else { throw SQLiteError(code: SQLITE_MISUSE, message: "the SQL holds no statement", sql: sql) }
+        guard !tailHoldsSQL else {
+            // Never stepped: finalizing it has no error to report.
+            sqlite3_finalize(prepared)
+            throw SQLiteError(code: SQLITE_MISUSE, message: "a second statement follows the first; only Database.execute(_:) runs several", sql: sql)
+        }
         self.handle = prepared
         self.database = database
         self.sql = sql
     }
 
+    /// True when `text` holds a statement, or something SQLite cannot parse; false when it holds
+    /// nothing but whitespace, comments and empty statements, from which SQLite prepares nothing.
+    private static func holdsSQL(_ text: UnsafePointer<CChar>, db: OpaquePointer) -> Bool {
+        guard text.pointee != 0 else { return false }
+        var next: OpaquePointer?
+        let code = sqlite3_prepare_v3(db, text, -1, 0, &next, nil)
+        // Never stepped: finalizing it (or nil) has no error to report.
+        sqlite3_finalize(next)
+        return code != SQLITE_OK || next != nil
+    }
+
+    /// Finalizes the statement. `sqlite3_finalize` only repeats the error of the last step, which
+    /// `step()` has thrown already (https://www.sqlite.org/c3ref/finalize.html).
     deinit { sqlite3_finalize(handle) }
 
-    /// Resets the statement and clears its bindings, so it can run again.
-    public func reset() {
-        sqlite3_reset(handle)
+    /// Resets the statement and clears its bindings, so it can run again
+    /// (https://www.sqlite.org/c3ref/reset.html).
+    ///
+    /// Throws what `sqlite3_reset` returns: after a failed `step()`, that step's error again;
+    /// otherwise SQLite documents `SQLITE_OK`, and anything else is thrown all the same.
+    public func reset() throws(SQLiteError) {
+        let code = sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+    }
+
+    /// Resets the statement after a use that threw, dropping what `sqlite3_reset` returns: after
+    /// a failed step it is that step's error, which `step()` has thrown already, and the error
+    /// in flight is the one to report (https://www.sqlite.org/c3ref/reset.html).
+    func resetAfterFailedUse() {
+        _ = try? reset()
+    }
+
+    /// Binds `values`, calls `row` on each row the statement returns (read the columns in it),
+    /// then resets the statement and clears its bindings, whether or not anything threw.
+    ///
+    /// ```swift
+    /// let statement = try db.statement("SELECT name FROM t WHERE x > ?")
+    /// try statement.forEachRow(binding: [.integer(3)]) { names.append(statement.text(0)) }
+    /// ```
+    ///
+    /// Untyped `throws`: `row` throws its caller's own errors, and Swift cannot declare "`row`'s error or SQLiteError".
+    public func forEachRow(binding values: [SQLValue] = [], _ row: () throws -> Void) throws {
+        try resetting(binding: values) {
+            while try step() { try row() }
+        }
+    }
+
+    /// Binds `values` and runs `body`, which steps the statement, then resets the statement:
+    /// checked when `body` returned, dropped (see `resetAfterFailedUse()`) when it threw.
+    func resetting<T>(binding values: [SQLValue], _ body: () throws -> T) throws -> T {
+        let result: T
+        do {
+            try bind(values)
+            result = try body()
+        } catch {
+            resetAfterFailedUse()
+            throw error
+        }
+        try reset()
+        return result
     }
 
     /// Binds `values` to the parameters `?1…?n`.
@@ -111,7 +184,7 @@ public final class Statement {
     }
 
     /// Calls `body` with column `index`'s bytes in place, without copying (empty for NULL).
-    public func withBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    public func withBytes<T, E: Error>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
         let pointer = sqlite3_column_blob(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
         return try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))

@@ -32,11 +32,11 @@ enum LocalPhases {
                 building += built.seconds
                 buildingCPU += built.cpuSeconds
                 for record in batch {
-                    defer { insert.reset() }
                     let columns = [record.id.rawValue, record.category, record.title, record.details, record.address,
                                    record.contactName, record.phone]
                     for (index, text) in columns.enumerated() { try insert.bind(.text(text), at: Int32(index + 1)) }
                     while try insert.step() {}
+                    try insert.reset()
                 }
                 start += batch.count
             }

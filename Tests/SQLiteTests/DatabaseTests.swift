@@ -2,17 +2,7 @@ import Foundation
 import SQLite
 import XCTest
 
-final class DatabaseTests: XCTestCase {
-    var path: String!
-
-    override func setUp() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString).db").path
-    }
-
-    override func tearDown() {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    }
-
+final class DatabaseTests: TemporaryDatabaseTestCase {
     func testValuesRoundTripThroughBindingsAndColumns() throws {
         let db = try Database(path: path)
         try db.execute("CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n)")
@@ -32,16 +22,6 @@ final class DatabaseTests: XCTestCase {
         try db.execute("CREATE TABLE t(s TEXT)")
         try db.run("INSERT INTO t VALUES (?)", [.text("")])
         XCTAssertEqual(try db.queryFirst("SELECT s IS NULL, s FROM t") { ($0.int64(0), $0.text(1)) }?.0, 0)
-    }
-
-    func testFailedTransactionLeavesNothing() throws {
-        let db = try Database(path: path)
-        try db.execute("CREATE TABLE t(x INTEGER PRIMARY KEY)")
-        XCTAssertThrowsError(try db.transaction {
-            try db.run("INSERT INTO t VALUES (1)")
-            try db.run("INSERT INTO t VALUES (1)")
-        })
-        XCTAssertEqual(try db.queryFirst("SELECT count(*) FROM t") { $0.int64(0) }, 0)
     }
 
     func testErrorNamesTheSQLButNeverTheBoundValues() throws {
