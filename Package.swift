@@ -26,20 +26,25 @@ let package = Package(
         .target(name: "ArgumentParsing"),
         // Layer 1: HTTP/1.1 framing, pure (bytes in, requests out), for the server and the client.
         .target(name: "HTTPCodec"),
+        // Layer 2: the sync protocol declared once: endpoints, headers, refusals, push and pull
+        // exchanges, defaults. Pure: used by the store, the server, the client and the simulation.
+        .target(name: "BoucleProtocol", dependencies: ["BoucleCore", "HTTPCodec"]),
         // Layer 2: the replica store: the core's rules kept in a SQLite file.
-        .target(name: "BoucleStore", dependencies: ["SQLite", "BoucleCore"]),
+        .target(name: "BoucleStore", dependencies: ["SQLite", "BoucleCore", "BoucleProtocol"]),
         // Layer 2: POSIX sockets and a small blocking HTTP client, on the pure codec.
         .target(name: "Networking", dependencies: ["HTTPCodec"]),
         // Layer 3: the city's server: sockets, routing, authentication, metrics.
-        .target(name: "BoucleServer", dependencies: ["Networking", "HTTPCodec", "BoucleStore", "BoucleCore", "ArgumentParsing"]),
-        // Layer 3: the `boucle` client's commands.
-        .target(name: "BoucleCommands", dependencies: ["BoucleStore", "BoucleCore", "ArgumentParsing", "Networking", "HTTPCodec"]),
+        .target(name: "BoucleServer", dependencies: ["Networking", "HTTPCodec", "BoucleStore", "BoucleCore", "BoucleProtocol", "ArgumentParsing"]),
+        // Layer 3: the sync client: push in batches, pull in pages, re-sync in full.
+        .target(name: "BoucleSync", dependencies: ["BoucleStore", "BoucleCore", "BoucleProtocol", "Networking", "HTTPCodec"]),
+        // Layer 4: the `boucle` client's commands.
+        .target(name: "BoucleCommands", dependencies: ["BoucleStore", "BoucleCore", "BoucleProtocol", "BoucleSync", "ArgumentParsing", "Networking", "HTTPCodec"]),
         // Executables stay thin.
         .executableTarget(name: "boucle", dependencies: ["BoucleCommands"]),
         .executableTarget(name: "boucle-server", dependencies: ["BoucleServer", "ArgumentParsing", "BoucleStore", "BoucleCore"]),
         .executableTarget(
             name: "boucle-bench",
-            dependencies: ["BoucleCommands", "BoucleServer", "BoucleStore", "BoucleCore", "Networking", "HTTPCodec", "SQLite", "ArgumentParsing"]
+            dependencies: ["BoucleCommands", "BoucleServer", "BoucleStore", "BoucleCore", "BoucleProtocol", "BoucleSync", "Networking", "HTTPCodec", "SQLite", "ArgumentParsing"]
         ),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
@@ -47,13 +52,14 @@ let package = Package(
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "BoucleCore"]),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["BoucleCommands", "BoucleServer", "BoucleStore", "BoucleCore", "HTTPCodec"]
+            dependencies: ["BoucleSync", "BoucleServer", "BoucleStore", "BoucleCore", "BoucleProtocol", "HTTPCodec"]
         ),
         .testTarget(name: "BoucleCoreTests", dependencies: ["BoucleCore"]),
-        .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "SQLite"]),
+        .testTarget(name: "BoucleProtocolTests", dependencies: ["BoucleProtocol", "BoucleCore", "HTTPCodec"]),
+        .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "BoucleProtocol", "SQLite"]),
         .testTarget(
             name: "BoucleCLITests",
-            dependencies: ["BoucleCore", "BoucleStore", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"],
+            dependencies: ["BoucleCore", "BoucleStore", "BoucleProtocol", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"],
             exclude: ["Golden"]
         ),
     ]

@@ -25,12 +25,16 @@ public struct CommandLineTool: Sendable {
     public let about: [String]
     public let globalOptions: [OptionSpec]
     public let commands: [Command]
+    /// Words a command's failure for `PROGRAM: error: …` (the tool's advice on the facts).
+    public let describe: @Sendable (Error) -> String
 
-    public init(program: String, version: String, about: [String], globalOptions: [OptionSpec], commands: [Command]) {
+    public init(program: String, version: String, about: [String], globalOptions: [OptionSpec], commands: [Command],
+                describe: @escaping @Sendable (Error) -> String = { "\($0)" }) {
         self.program = program
         self.version = version
         self.about = about
         self.globalOptions = globalOptions
+        self.describe = describe
         self.commands = commands.map { command in
             let spec = command.spec
             return Command(CommandSpec(spec.name, summary: spec.summary, positionals: spec.positionals,
@@ -72,7 +76,7 @@ public struct CommandLineTool: Sendable {
             StandardStreams.err("\(program): error: \(error.message)\n")
             return 2
         } catch {
-            StandardStreams.err("\(program): error: \(error)\n")
+            StandardStreams.err("\(program): error: \(describe(error))\n")
             return 1
         }
     }

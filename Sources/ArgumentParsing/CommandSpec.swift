@@ -77,6 +77,12 @@ public struct ParsedArguments: Sendable, Equatable {
     public func has(_ name: String) -> Bool { flags.contains(name) || values[name] != nil }
 }
 
+/// A failure a user can act on, reported by either tool as `PROGRAM: error: …` with exit status 1.
+public struct CommandFailure: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
+
 /// A mistake in how a command was typed: the message says what to type instead.
 public struct UsageError: Error, Equatable, CustomStringConvertible {
     public let message: String

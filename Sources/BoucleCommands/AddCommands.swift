@@ -38,19 +38,20 @@ enum InitCommand {
 
 /// `boucle offer|request|round|signup add`: a record made here, with defaults for what is left out.
 enum AddCommands {
-    /// An option that sets a field: `--contact-name` sets `contact_name`.
+    /// An option that sets a field: `--contact-name` sets `contact_name`. Options of the fields
+    /// `EditRules.required` names are required.
     private struct FieldOption {
         let option: OptionSpec
         let field: String
     }
 
-    private static func text(_ field: String, _ valueName: String, _ help: String, required: Bool = false) -> FieldOption {
-        FieldOption(option: .value("--" + field.replacingOccurrences(of: "_", with: "-"), valueName, help: help, required: required), field: field)
+    private static func text(_ field: String, _ valueName: String, _ help: String) -> FieldOption {
+        FieldOption(option: .value("--" + field.replacingOccurrences(of: "_", with: "-"), valueName, help: help), field: field)
     }
 
     private static let helpOptions: [FieldOption] = [
-        text("category", "C", "category slug (see `boucle categories`)", required: true),
-        text("title", "T", "a short title", required: true),
+        text("category", "C", "category slug (see `boucle categories`)"),
+        text("title", "T", "a short title"),
         text("details", "TEXT", "more details"),
         text("address", "A", "street address (left out for remote help)"),
         text("lat", "X", "latitude, e.g. 45.7676"),
@@ -79,8 +80,8 @@ enum AddCommands {
     static let round = addCommand(
         .round, summary: "Add a food-distribution round or a maraude; prints its id.",
         fields: [
-            text("kind", "K", "food-distribution, maraude or other", required: true),
-            text("date", "YYYY-MM-DD", "the day of the round", required: true),
+            text("kind", "K", "food-distribution, maraude or other"),
+            text("date", "YYYY-MM-DD", "the day of the round"),
             text("area", "A", "where the round goes"),
             text("title", "T", "a short title"),
             text("status", "S", "planned (default), done or cancelled"),
@@ -91,8 +92,8 @@ enum AddCommands {
     static let signup = addCommand(
         .signup, summary: "Sign a volunteer up to a round; prints the sign-up's id.",
         fields: [
-            text("round", "ID", "the round's id", required: true),
-            text("volunteer", "NAME", "the volunteer's name", required: true),
+            text("round", "ID", "the round's id"),
+            text("volunteer", "NAME", "the volunteer's name"),
             text("phone", "PHONE", "the volunteer's phone"),
             text("status", "S", "confirmed (default) or cancelled"),
         ],
@@ -101,9 +102,14 @@ enum AddCommands {
 
     private static func addCommand(_ collection: RecordCollection, summary: String, fields: [FieldOption],
                                    examples: [String]) -> Command {
-        Command("\(collection.rawValue) add", summary: summary, options: fields.map(\.option), examples: examples) { context in
+        let required = Set(EditRules.required[collection] ?? [])
+        let options = fields.map { field in
+            field.option.valueName.map { OptionSpec.value(field.option.name, $0, help: field.option.help, required: required.contains(field.field)) }
+                ?? field.option
+        }
+        return Command("\(collection.rawValue) add", summary: summary, options: options, examples: examples) { context in
             let store = try context.openStore()
-            var values = Schema.defaults[collection] ?? [:]
+            var values: [String: FieldValue] = [:]
             for field in fields {
                 if field.option.valueName == nil {
                     if context.arguments.flag(field.option.name) { values[field.field] = .bool(true) }
@@ -111,11 +117,12 @@ enum AddCommands {
                     values[field.field] = try FieldInput.value(text, field: field.field, in: collection, store: store)
                 }
             }
-            if (values["lat"] == nil) != (values["lon"] == nil) {
+            let id: UUIDString
+            do {
+                id = try store.perform(.create(collection, fields: values)).id
+            } catch StoreError.edit(.latLonApart) {
                 throw UsageError("--lat and --lon go together: give both or neither")
             }
-            try References.check(values, of: collection, in: store)
-            let id = try store.add(collection, fields: values)
             if context.json {
                 context.printJSON(.object(["id": .string(id.rawValue)]))
             } else {
@@ -125,33 +132,17 @@ enum AddCommands {
     }
 }
 
-/// Reads field values typed on the command line.
+/// Reads field values typed on the command line: parsing only, the rules are the store's.
 enum FieldInput {
-    /// Parses `text` for `field` of `collection`, with a message saying what is expected. A
-    /// record id may be given by a unique prefix, resolved in `store`.
+    /// Parses `text` for `field` of `collection` (numbers, booleans, "" for null), with a
+    /// message saying what is expected. A record id may be given by a unique prefix, resolved in
+    /// `store`.
     static func value(_ text: String, field: String, in collection: RecordCollection, store: ReplicaStore) throws -> FieldValue {
         guard let kind = collection.fields[field] else {
-            throw UsageError("\(collection.rawValue) has no field \"\(field)\" (fields: \(collection.fields.keys.sorted().joined(separator: ", ")))")
+            throw UsageError("\(collection.rawValue) has no field \"\(field.prefix(40))\" (fields: \(collection.fields.keys.sorted().joined(separator: ", ")))")
         }
         if kind == .uuid, !text.isEmpty { return .text(try store.resolveID(text).rawValue) }
         guard let value = kind.parse(text) else { throw UsageError("\(field) must be \(kind.expectation)") }
-        if let problem = kind.problem(with: value) { throw UsageError("\(field) \(problem)") }
         return value
-    }
-}
-
-/// Checks that the categories and records a new or edited record names exist here.
-enum References {
-    static func check(_ values: [String: FieldValue], of collection: RecordCollection, in store: ReplicaStore) throws {
-        if case .text(let slug)? = values["category"], collection == .offer || collection == .request {
-            let known = try store.records(in: .category).compactMap { $0.text("slug") }
-            guard known.contains(slug) else {
-                throw CLIError("unknown category \"\(slug)\": known categories are \(known.sorted().joined(separator: ", ")) (add one with `boucle category add`)")
-            }
-        }
-        if collection == .signup, case .text(let round)? = values["round"] {
-            let id = try store.resolveID(round)
-            guard try store.record(id).collection == .round else { throw CLIError("\(round) is not a round") }
-        }
     }
 }

@@ -30,17 +30,12 @@ public enum BoucleCLI {
             ChangeSetCommands.export, ChangeSetCommands.import, SyncCommand.command,
             SpreadsheetCommands.importCSV, SpreadsheetCommands.exportCSV, MapCommands.exportGeoJSON,
             StatusCommands.status, StatusCommands.conflicts,
-        ]
+        ],
+        describe: Advice.describe
     )
 
     /// Runs `boucle` with `arguments` (without the program name); returns the exit status.
     public static func run(_ arguments: [String]) -> Int32 { tool.run(arguments) }
-}
-
-/// A failure a user can act on, reported as `boucle: error: …` with exit status 1.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
 }
 
 extension Command {

@@ -15,7 +15,7 @@ enum ChangeSetCommands {
     ) { context in
         let path = try context.required("-o")
         if ReplicaFiles.isPart(of: context.replicaPath, path: path) {
-            throw CLIError("\(path) is the replica itself: export to another file")
+            throw CommandFailure("\(path) is the replica itself: export to another file")
         }
         let store = try context.openStore()
         let summary = try store.exportChangeSet(all: context.arguments.flag("--all"), path: path)

@@ -17,13 +17,13 @@ enum DomainCommands {
     ) { context in
         let store = try context.openStore()
         let request = try store.record(try store.resolveID(context.arguments.positionals[0]))
-        guard request.collection == .request else { throw CLIError("\(request.id) is a \(request.collection.rawValue), not a request") }
+        guard request.collection == .request else { throw CommandFailure("\(request.id) is a \(request.collection.rawValue), not a request") }
         if let offerText = context.arguments.value("--offer") {
             let recorded = try store.recordMatch(request: request.id, offer: try store.resolveID(offerText))
             if context.json {
-                context.printJSON(.object(["match": .string(recorded.match.rawValue), "request_status": recorded.requestStatus.map { .string($0) } ?? .null]))
+                context.printJSON(.object(["match": .string(recorded.id.rawValue), "request_status": recorded.requestStatus.map { .string($0) } ?? .null]))
             } else {
-                context.say(recorded.match.rawValue)
+                context.say(recorded.id.rawValue)
                 if recorded.requestStatus == nil {
                     StandardStreams.err("note: the request belongs to team \(request.state.team): its coordinator updates its status\n")
                 }
@@ -82,7 +82,7 @@ enum DomainCommands {
     ) { context in
         let slug = try context.required("--slug")
         guard FieldKind.isSlug(slug) else { throw UsageError("--slug takes 1 to 40 of a-z, 0-9 and -") }
-        let id = try context.openStore().add(.category, fields: ["slug": .text(slug), "label": .text(try context.required("--label"))])
+        let id = try context.openStore().perform(.create(.category, fields: ["slug": .text(slug), "label": .text(try context.required("--label"))])).id
         if context.json {
             context.printJSON(.object(["id": .string(id.rawValue), "slug": .string(slug)]))
         } else {

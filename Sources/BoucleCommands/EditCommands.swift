@@ -15,8 +15,7 @@ enum EditCommands {
     ) { context in
         let store = try context.openStore()
         let id = try store.resolveID(context.arguments.positionals[0])
-        let record = try store.record(id)
-        let collection = record.collection
+        let collection = try store.record(id).collection
         var fields: [String: FieldValue] = [:]
         for assignment in context.arguments.positionals.dropFirst() {
             guard let equals = assignment.firstIndex(of: "=") else {
@@ -26,16 +25,12 @@ enum EditCommands {
             let text = String(assignment[assignment.index(after: equals)...])
             fields[name] = try FieldInput.value(text, field: name, in: collection, store: store)
         }
-        let located = record.values.merging(fields) { $1 }.filter { $0.value != .null }
-        if (located["lat"] == nil) != (located["lon"] == nil) {
-            throw UsageError("lat and lon go together: a record has both or neither (clear both with lat= lon=)")
-        }
-        try References.check(fields, of: collection, in: store)
-        try store.update(id, fields: fields)
+        let outcome = try store.perform(.set(id, fields: fields))
         if context.json {
-            context.printJSON(.object(["id": .string(id.rawValue), "updated": .array(fields.keys.sorted().map { .string($0) })]))
+            context.printJSON(.object(["id": .string(id.rawValue), "updated": .array(fields.keys.sorted().map { .string($0) }),
+                                       "changed": .bool(outcome.changed)]))
         } else {
-            context.say("updated \(collection.rawValue) \(id)")
+            context.say(outcome.changed ? "updated \(collection.rawValue) \(id)" : "\(collection.rawValue) \(id) has these values already: nothing changed")
         }
     }
 

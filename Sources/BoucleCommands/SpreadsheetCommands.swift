@@ -26,13 +26,13 @@ enum SpreadsheetCommands {
         let summary: RowImportSummary
         do {
             let rows = try SpreadsheetColumns.importRows(CSV.rows(bytes), of: collection)
-            summary = try store.importRows(collection, rows: rows, rules: SpreadsheetColumns.newRecordRules(collection))
+            summary = try store.importRows(collection, rows: rows)
         } catch let error as CSVError {
-            throw CLIError("\(path): \(error); nothing was imported")
+            throw CommandFailure("\(path): \(error); nothing was imported")
         } catch let error as SpreadsheetError {
-            throw CLIError("\(path): \(error.message); nothing was imported")
-        } catch StoreError.invalid(let message) {
-            throw CLIError("\(path): \(message)")
+            throw CommandFailure("\(path): \(error.message); nothing was imported")
+        } catch StoreError.row(let line, let error) {
+            throw CommandFailure("\(path): line \(line): \(Advice.describe(rowError: error)); nothing was imported")
         }
         if context.json {
             context.printJSON(.object([
@@ -92,19 +92,6 @@ enum SpreadsheetColumns {
     /// A record's cells, in the order of `header`.
     static func cells(_ record: StoredRecord) -> [String] {
         [record.id.rawValue] + (fields[record.collection] ?? []).map { record.state.fields[$0]?.value.display ?? "" }
-    }
-
-    /// What a new record needs, as `offer add`, `round add`… require it, and the defaults they
-    /// give (`Schema.defaults`).
-    static func newRecordRules(_ collection: RecordCollection) -> NewRecordRules {
-        let required: [String] = switch collection {
-        case .offer, .request: ["category", "title"]
-        case .match: ["request", "offer"]
-        case .round: ["kind", "date"]
-        case .signup: ["round", "volunteer"]
-        case .category: ["slug", "label"]
-        }
-        return NewRecordRules(required: required, defaults: Schema.defaults[collection] ?? [:])
     }
 
     static func collection(_ name: String) throws -> RecordCollection {
@@ -175,15 +162,15 @@ enum Files {
     /// The bytes of `path`; refuses a file over `limit` bytes without reading it all.
     static func read(_ path: String, limit: Int) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CLIError("cannot read \(path): no such file or no permission")
+            throw CommandFailure("cannot read \(path): no such file or no permission")
         }
         defer { try? handle.close() }
         let data: Data
         do { data = try handle.read(upToCount: limit + 1) ?? Data() } catch {
-            throw CLIError("cannot read \(path): \(error.localizedDescription)")
+            throw CommandFailure("cannot read \(path): \(error.localizedDescription)")
         }
         guard data.count <= limit else {
-            throw CLIError("\(path) is larger than \(limit / 1024 / 1024) MiB: split it into smaller files")
+            throw CommandFailure("\(path) is larger than \(limit / 1024 / 1024) MiB: split it into smaller files")
         }
         return [UInt8](data)
     }
@@ -193,7 +180,7 @@ enum Files {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw CLIError("cannot write \(path): check the folder exists and is writable")
+            throw CommandFailure("cannot write \(path): check the folder exists and is writable")
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParsing
 import BoucleCore
+import BoucleProtocol
 import BoucleStore
+import BoucleSync
 import Foundation
 import HTTPCodec
 import Networking
@@ -26,31 +28,29 @@ enum SyncCommand {
         }
         let settings = try store.serverSettings()
         guard let server = settings.server else {
-            throw CLIError("this replica has no server: run `boucle sync --server URL --token TOKEN` once")
+            throw CommandFailure("this replica has no server: run `boucle sync --server URL --token TOKEN` once")
         }
         guard let token = settings.token else {
-            throw CLIError("this replica has no token: run `boucle sync --token TOKEN` with the token the city gave your team")
+            throw CommandFailure("this replica has no token: run `boucle sync --token TOKEN` with the token the city gave your team")
         }
         if context.arguments.flag("--restamp") {
             let count = try store.restamp()
             StandardStreams.err("re-stamped \(Plural.count(count, "pending record")) with this laptop's clock\n")
         }
         let pendingBefore = try store.pendingRecords()
-        let session = SyncSession(store: store, token: token,
-                                  progress: Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1))
+        let progress = Progress(enabled: !context.json && isatty(STDERR_FILENO) == 1)
+        let session = SyncSession(store: store, token: token, environment: context.environment, progress: progress.show)
+        defer {
+            progress.clear()
+            if let skew = session.clockSkew { StandardStreams.err(SyncAdvice.clockWarning(skew: skew)) }
+        }
         do {
             let client = try HTTPClient(url: server)
             defer { client.close() }
             try session.run(over: client)
         } catch {
-            session.progress.clear()
-            let pending = (try? store.pendingRecords()) ?? pendingBefore
-            let kept = pending == 0
-                ? "everything made here was pushed; the rest will arrive"
-                : "\(Plural.count(pending, "changed record")) still pending here"
-            throw CLIError("sync failed: \(error). Nothing is lost (\(kept)): run `boucle sync` again when the problem is fixed")
+            throw CommandFailure(SyncAdvice.failure(error, pendingBefore: pendingBefore, pending: (try? store.pendingRecords()) ?? pendingBefore))
         }
-        session.progress.clear()
         let summary = session.summary
         if context.json {
             context.printJSON(.object(["sent": .number(Double(summary.sent)), "received": .number(Double(summary.received)),
@@ -65,30 +65,50 @@ enum SyncCommand {
             context.say(line)
         }
     }
-
 }
 
-/// Reads the list of pushed writes that lost from a push answer (Protocol/SERVER.md).
-enum PushAnswer {
-    static func lost(_ body: [UInt8]) throws -> [Conflict] {
-        guard let answer = try? JSONParser.parse(body), let entries = answer["lost"]?.arrayValue else {
-            throw CLIError("the server's push answer is not the JSON of Protocol/SERVER.md")
-        }
-        return try entries.map { entry in
-            func stamp(_ side: String) -> Stamp? {
-                guard let hlc = entry[side]?["hlc"]?.stringValue.flatMap({ HLC(hex: $0) }),
-                      let replica = entry[side]?["replica"]?.stringValue.flatMap({ UUIDString($0) }) else { return nil }
-                return Stamp(hlc: hlc, replica: replica)
+/// How a failed sync is told to the user: what happened, that nothing pending is lost, and what
+/// to do, which depends on whether trying again can help.
+enum SyncAdvice {
+    static func failure(_ error: Error, pendingBefore: Int, pending: Int) -> String {
+        let kept = pending > 0 ? "\(Plural.count(pending, "changed record")) still pending here"
+            : pendingBefore > 0 ? "everything made here was pushed; the rest will arrive" : "nothing was pending here"
+        let (what, advice) = explain(error)
+        return "sync failed: \(what). Nothing is lost (\(kept)): \(advice)"
+    }
+
+    private static let retry = "run `boucle sync` again when the problem is fixed"
+
+    /// What happened, and what to do about it.
+    private static func explain(_ error: Error) -> (String, String) {
+        switch error {
+        case SyncFailure.refused(let refusal):
+            switch refusal.reason {
+            case .unauthorized:
+                return ("the server refused the token (\(refusal.message))", "ask the city for a new token, then run `boucle sync --token NEW_TOKEN`")
+            case .clockAhead:
+                return (refusal.message, "fix this laptop's clock, then run `boucle sync --restamp`")
+            case .wrongTenant:
+                return ("the server refused: \(refusal.message)", "this replica and the token belong to different tenants: use a token of this replica's tenant")
+            case .busy, .unavailable, .internal, .timeout:
+                return ("the server could not answer now (\(refusal.message))", "run `boucle sync` again in a moment")
+            case .forbidden, .invalidChangeSet, .conflict, .badRequest, .bodyTooLarge, .headTooLarge, .lengthRequired,
+                 .notFound, .methodNotAllowed, .staleReplica:
+                return ("the server refused: \(refusal.message)", "this will not pass as it is; show this message to the city's administrator")
             }
-            guard let kind = entry["kind"]?.stringValue.flatMap(Conflict.Kind.init(rawValue:)),
-                  let id = entry["id"]?.stringValue.flatMap({ UUIDString($0) }),
-                  let collection = entry["collection"]?.stringValue.flatMap(RecordCollection.init(rawValue:)),
-                  let field = entry["field"]?.stringValue, let loser = stamp("lost"), let winner = stamp("kept")
-            else { throw CLIError("the server's push answer lists a lost write this boucle cannot read") }
-            return Conflict(kind: kind, recordID: id, collection: collection, field: field,
-                            loser: loser, loserValue: entry["lost"]?["value"].flatMap(FieldValue.init(json:)),
-                            winner: winner, winnerValue: entry["kept"]?["value"].flatMap(FieldValue.init(json:)))
+        case SyncFailure.foreignAnswer:
+            return ("\(error)", "check the server URL (and the proxy in front of the server), then " + retry)
+        case let failure as SyncFailure:
+            return ("\(failure)", "update boucle, or show this message to the city's administrator")
+        default:
+            return ("\(error)", retry)
         }
+    }
+
+    /// The warning printed when this laptop's clock and the server's differ.
+    static func clockWarning(skew: Int64) -> String {
+        let side = skew > 0 ? "ahead of" : "behind"
+        return "warning: this laptop's clock is \(Duration.describe(skew.magnitude)) \(side) the server's: fix it (check the time zone too), or the server will refuse changes stamped in its future\n"
     }
 }
 

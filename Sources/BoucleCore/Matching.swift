@@ -69,16 +69,6 @@ public enum Matching {
             return a.id < b.id
         }
     }
-
-    /// The status a request takes when a match of it takes `matchStatus`; nil for none.
-    public static func requestStatus(forMatchStatus matchStatus: String) -> String? {
-        switch matchStatus {
-        case "proposed", "accepted": "matched"
-        case "done": "done"
-        case "cancelled": "open"
-        default: nil
-        }
-    }
 }
 
 private func zip(_ a: Coordinate?, _ b: Coordinate?) -> (Coordinate, Coordinate)? {

@@ -1,4 +1,5 @@
 import BoucleCore
+import BoucleProtocol
 import Foundation
 import HTTPCodec
 import Networking
@@ -117,8 +118,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func refuse(_ socket: SocketDescriptor) {
-        let response = ErrorBody.response(status: 503, code: "busy", message: "the server is at its connection limit or stopping: retry in a moment")
-        var closing = response
+        var closing = Refusal(.busy, "the server is at its connection limit or stopping: retry in a moment").response()
         closing.headers.replace("Connection", "close")
         try? socket.sendAll(closing.serialized())
         socket.close()
@@ -139,7 +139,7 @@ public final class HTTPServer: @unchecked Sendable {
             do {
                 request = try parser.next()
             } catch {
-                answerAndClose(socket, ErrorBody.response(status: error.status, code: "bad_request", message: error.description))
+                answerAndClose(socket, Refusal(error).response())
                 return
             }
             if let request {
@@ -152,7 +152,8 @@ public final class HTTPServer: @unchecked Sendable {
                 if close { response.headers.replace("Connection", "close") }
                 // The server's clock, so that clients can tell when theirs is wrong.
                 response.headers.replace("Date", HTTPDate.format(secondsSinceEpoch: Int(Date().timeIntervalSince1970)))
-                let sent = (try? socket.sendAll(response.serialized())) != nil
+                // A HEAD is answered with its GET's head, without the body (RFC 9110 §9.3.2).
+                let sent = (try? socket.sendAll(response.serialized(includingBody: request.method != "HEAD"))) != nil
                 record(RequestRecord(method: request.method, path: request.path, status: response.status,
                                      seconds: Date().timeIntervalSince(started), tenant: handled.tenant))
                 if setBusy(socket, false) || close || !sent { return }
@@ -160,7 +161,7 @@ public final class HTTPServer: @unchecked Sendable {
             }
             if parser.hasPartialRequest, requestStarted == nil { requestStarted = Date() }
             if let started = requestStarted, Date().timeIntervalSince(started) > limits.requestTimeout {
-                answerAndClose(socket, ErrorBody.response(status: 408, code: "timeout", message: "the request did not arrive in \(Int(limits.requestTimeout)) s"))
+                answerAndClose(socket, Refusal(.timeout, "the request did not arrive in \(Int(limits.requestTimeout)) s").response())
                 return
             }
             let count: Int?
@@ -172,7 +173,7 @@ public final class HTTPServer: @unchecked Sendable {
             guard let count else {
                 // A receive timeout: a silent client mid-request gets 408; an idle one is closed.
                 if parser.hasPartialRequest {
-                    answerAndClose(socket, ErrorBody.response(status: 408, code: "timeout", message: "the request stopped arriving"))
+                    answerAndClose(socket, Refusal(.timeout, "the request stopped arriving").response())
                 }
                 return
             }
@@ -186,13 +187,5 @@ public final class HTTPServer: @unchecked Sendable {
         response.headers.replace("Connection", "close")
         try? socket.sendAll(response.serialized())
         record(RequestRecord(method: "-", path: "-", status: response.status, seconds: 0, tenant: nil))
-    }
-}
-
-/// The one JSON shape of every error answer: `{"error":{"code":"…","message":"…"}}`.
-public enum ErrorBody {
-    public static func response(status: Int, code: String, message: String) -> HTTPResponse {
-        let body = JSONWriter.encode(.object(["error": .object(["code": .string(code), "message": .string(message)])])) + [10]
-        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParsing
 import BoucleCore
+import BoucleProtocol
 import BoucleStore
 import Dispatch
 import Foundation
@@ -20,8 +21,21 @@ public enum ServerCLI {
             "HTTP/1.1 on loopback by default; put a reverse proxy in front for TLS (see README).",
         ],
         globalOptions: globalOptions,
-        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup, compact, stats]
+        commands: [serve, tenantCreate, tokenCreate, tokenList, tokenRevoke, importFile, backup, compact, stats],
+        describe: describe
     )
+
+    /// How `boucle-server` words the store's facts.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case StoreError.noTenant(let name):
+            "\(error): create it with `boucle-server tenant create \(name.prefix(40))`"
+        case StoreError.otherFormat:
+            "\(error): serve it with the version of boucle-server that made it, and let clients sync to a new database"
+        default:
+            "\(error)"
+        }
+    }
 
     /// Runs `boucle-server` with `arguments` (without the program name); returns the exit status.
     public static func run(_ arguments: [String]) -> Int32 { tool.run(arguments) }
@@ -58,11 +72,11 @@ public enum ServerCLI {
             limits.http.maxBodyBytes = number
         }
         let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
-        let maxClockAhead = try duration(arguments, "--max-clock-ahead", default: BoucleService.defaultMaxClockAhead)
-        var pageRecords = BoucleService.maxPageRecords
+        let maxClockAhead = try duration(arguments, "--max-clock-ahead", default: SyncDefaults.maxClockAhead)
+        var pageRecords = SyncDefaults.maxPageRecords
         if let value = arguments.value("--page-records") {
-            guard let number = Int(value), (1...BoucleService.maxPageRecords).contains(number) else {
-                throw UsageError("--page-records takes a number from 1 to \(BoucleService.maxPageRecords)")
+            guard let number = Int(value), (1...SyncDefaults.maxPageRecords).contains(number) else {
+                throw UsageError("--page-records takes a number from 1 to \(SyncDefaults.maxPageRecords)")
             }
             pageRecords = number
         }
@@ -245,12 +259,6 @@ enum Compactor {
 /// Holds the server for closures made before it exists.
 final class ServerBox: @unchecked Sendable {
     var server: HTTPServer?
-}
-
-/// A failure reported as `boucle-server: error: …`, exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
 }
 
 /// One line per request on stderr: time, method, path, status, duration, tenant. Never a token,

@@ -91,7 +91,7 @@ extension ServerStore {
     /// A tenant's figures.
     public func stats(tenant: String) throws -> RecordStats {
         guard let scope = try tenantScope(tenant) else {
-            throw StoreError.invalid("no tenant \"\(tenant)\" (see `boucle-server tenant create`)")
+            throw StoreError.noTenant(tenant)
         }
         return try db.transactionForReading { try RecordTable(db: db, scope: scope).stats() }
     }

@@ -20,43 +20,15 @@ public struct StoredRecord: Equatable, Sendable {
 }
 
 extension ReplicaStore {
-    /// Adds a record made on this replica and returns its id. Null values are left out.
+    /// Adds a record made on this replica (`perform(.create…)`) and returns its id.
     public func add(_ collection: RecordCollection, fields: [String: FieldValue]) throws -> UUIDString {
-        let fields = fields.filter { $0.value != .null }
-        guard !fields.isEmpty else { throw StoreError.invalid("a new \(collection.rawValue) needs at least one field") }
-        return try write {
-            let id: UUIDString
-            if collection == .category {
-                guard case .text(let slug)? = fields["slug"] else { throw StoreError.invalid("a category needs a slug") }
-                id = Categories.id(forSlug: slug)
-                if let existing = try table.load(id), existing.tombstone == nil {
-                    throw StoreError.invalid("category \"\(slug)\" exists already")
-                }
-            } else {
-                id = environment.newID()
-            }
-            try applyLocalEdit(Change(collection: collection, id: id, team: team, stamp: nextStamp(), operation: .set(fields)))
-            return id
-        }
+        try perform(.create(collection, fields: fields)).id
     }
 
-    /// Sets fields of a live record (`.null` clears one).
-    public func update(_ id: UUIDString, fields: [String: FieldValue]) throws {
-        guard !fields.isEmpty else { throw StoreError.invalid("name at least one FIELD=VALUE to set") }
-        try write {
-            let state = try liveState(id)
-            if state.collection == .category, fields["slug"] != nil {
-                throw StoreError.invalid("a category's slug is its identity and cannot change: add a new category instead")
-            }
-            try applyLocalEdit(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .set(fields),
-                                  prev: state.fields.filter { fields[$0.key] != nil }.mapValues(\.stamp)))
-            // A match's request follows the match's status.
-            if state.collection == .match, case .text(let status)? = fields["status"],
-               case .text(let request)? = state.fields["request"]?.value, let requestID = UUIDString(request),
-               let requestRecord = try? record(requestID) {
-                try followMatch(request: requestRecord, matchStatus: status)
-            }
-        }
+    /// Sets fields of a live record (`perform(.set…)`; `.null` clears one).
+    @discardableResult
+    public func update(_ id: UUIDString, fields: [String: FieldValue]) throws -> EditOutcome {
+        try perform(.set(id, fields: fields))
     }
 
     /// Deletes a live record: a tombstone, and its personal data erased from the file at once.
@@ -92,20 +64,14 @@ extension ReplicaStore {
         ) { $0.text(0) ?? "" }
         guard matches.count == 1, let id = UUIDString(matches[0]) else {
             if matches.isEmpty { throw StoreError.noSuchRecord(lowered) }
-            throw StoreError.invalid("several records start with \(lowered): give more of the id")
+            throw StoreError.ambiguousID(lowered)
         }
         return id
     }
 
-    private func liveState(_ id: UUIDString) throws -> RecordState {
+    func liveState(_ id: UUIDString) throws -> RecordState {
         guard let state = try table.load(id) else { throw StoreError.noSuchRecord(id.rawValue) }
         if state.tombstone != nil { throw StoreError.recordDeleted(id) }
         return state
-    }
-
-    /// Validates and merges one of this replica's own edits.
-    func applyLocalEdit(_ change: Change) throws {
-        if let problem = change.problem() { throw StoreError.invalid(problem) }
-        try apply(change)
     }
 }

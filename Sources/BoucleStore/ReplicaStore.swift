@@ -39,8 +39,8 @@ public final class ReplicaStore {
     /// Creates a new replica file at `path`, seeded with the default categories.
     public static func create(at path: String, team: String, tenant: String = "", server: String? = nil,
                               token: String? = nil, environment: Environment = .system) throws -> ReplicaStore {
-        guard FieldKind.isSlug(team) else { throw StoreError.invalid("team must be 1 to 40 of a-z, 0-9 and - (got an invalid name)") }
-        guard tenant.isEmpty || FieldKind.isSlug(tenant) else { throw StoreError.invalid("tenant must be 1 to 40 of a-z, 0-9 and -") }
+        guard FieldKind.isSlug(team) else { throw StoreError.invalidName(kind: "team") }
+        guard tenant.isEmpty || FieldKind.isSlug(tenant) else { throw StoreError.invalidName(kind: "tenant") }
         if FileManager.default.fileExists(atPath: path) { throw StoreError.alreadyExists(path: path) }
         let db: Database
         do {
@@ -80,7 +80,7 @@ public final class ReplicaStore {
                 uniquingKeysWith: { $1 }
             )
             if let format = meta["format"], format != formatMarker, format.hasPrefix("boucle-replica-") {
-                throw StoreError.invalid("\(path) is a replica of another Boucle version (\(format.prefix(40)), this one reads \(formatMarker)): export it with the version that made it and import the change-set into a new replica")
+                throw StoreError.otherFormat(path: path, found: String(format.prefix(40)), expected: formatMarker)
             }
             guard meta["format"] == formatMarker, let id = meta["replica_id"].flatMap({ UUIDString($0) }),
                   let team = meta["team"], let tenant = meta["tenant"]

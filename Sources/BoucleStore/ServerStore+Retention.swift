@@ -1,20 +1,6 @@
 import BoucleCore
+import BoucleProtocol
 import SQLite
-
-/// The tombstone horizon of a tenant: tombstones of rows up to `sequence` may have been purged,
-/// all of them deleted before `time` (wall-clock milliseconds).
-///
-/// A replica whose cursor is below `sequence` may have missed a delete the server no longer
-/// remembers: it must re-sync in full before it pushes or pulls again (Protocol/SERVER.md).
-public struct Horizon: Equatable, Sendable {
-    public var sequence: Int64
-    public var time: UInt64
-
-    public init(sequence: Int64, time: UInt64) {
-        self.sequence = sequence
-        self.time = time
-    }
-}
 
 /// What a compaction purged.
 public struct CompactionResult: Equatable, Sendable {

@@ -1,43 +1,13 @@
 import BoucleCore
+import BoucleProtocol
 import SQLite
 
-/// Why the server refused a push or a pull, with the stable code of Protocol/SERVER.md.
-///
-/// Messages name records and fields, never their values.
-public struct SyncError: Error, Equatable, CustomStringConvertible {
-    /// The machine-readable reason: `forbidden`, `invalid_changeset`, `wrong_tenant`, `conflict`,
-    /// `clock_ahead`, `stale_replica`.
-    public let code: String
-    public let message: String
-    /// With `stale_replica`: the tenant's horizon.
-    public let horizon: Horizon?
-
-    public init(code: String, message: String, horizon: Horizon? = nil) {
-        self.code = code
-        self.message = message
-        self.horizon = horizon
+extension Refusal {
+    static func stale(cursor: Int64, horizon: Horizon) -> Refusal {
+        Refusal(.staleReplica,
+                "this replica last synced at cursor \(cursor), before deletions the server has since forgotten (horizon \(horizon.sequence)): it must re-sync in full (boucle sync does so by itself)",
+                horizon: horizon)
     }
-
-    static func stale(cursor: Int64, horizon: Horizon) -> SyncError {
-        SyncError(code: "stale_replica",
-                  message: "this replica last synced at cursor \(cursor), before deletions the server has since forgotten (horizon \(horizon.sequence)): it must re-sync in full (boucle sync does so by itself)",
-                  horizon: horizon)
-    }
-
-    public var description: String { message }
-
-    static func forbidden(_ message: String) -> SyncError { SyncError(code: "forbidden", message: message) }
-}
-
-/// What a push did: how many changes were read and applied, and which pushed writes lost.
-public struct PushResult: Equatable, Sendable {
-    public var changes = 0
-    public var applied = 0
-    /// Pushed writes that lost to a write the server held whose writer had not seen them
-    /// (`rejected`), or that met a tombstone whose deleter had not seen them (`deleted`).
-    public var lost: [Conflict] = []
-    /// The server's sequence number after the push.
-    public var cursor: Int64 = 0
 }
 
 extension ServerStore {
@@ -47,12 +17,12 @@ extension ServerStore {
     /// `cursor` is the pusher's pull cursor: below the tenant's horizon, the push is refused as
     /// stale (it could bring back a purged record). A change stamped more than `maxClockAhead`
     /// milliseconds after the server's clock refuses the whole push (`clock_ahead`).
-    public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, maxClockAhead: UInt64) throws -> PushResult {
+    public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, maxClockAhead: UInt64) throws -> PushAnswer {
         var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
         // The horizon is read under the write lock: a compaction cannot slip in between.
         let start = { [self] in
             let horizon = try horizon(scope: principal.tenantScope)
-            if cursor < horizon.sequence { throw SyncError.stale(cursor: cursor, horizon: horizon) }
+            if cursor < horizon.sequence { throw Refusal.stale(cursor: cursor, horizon: horizon) }
         }
         let result = try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, start: start,
                                         finally: { try guardian.check() }) { change, existing in
@@ -63,9 +33,9 @@ extension ServerStore {
     }
 
     /// Merges a change-set file carried in from the field into `tenant`, as the city's admin.
-    public func importChangeSet(_ bytes: [UInt8], tenant: String) throws -> PushResult {
+    public func importChangeSet(_ bytes: [UInt8], tenant: String) throws -> PushAnswer {
         guard let scope = try tenantScope(tenant) else {
-            throw StoreError.invalid("no tenant \"\(tenant)\": create it with `boucle-server tenant create \(tenant)`")
+            throw StoreError.noTenant(tenant)
         }
         return try mergeChangeSet(bytes, into: tenant, scope: scope, start: {}, finally: {}) { _, _ in }
     }
@@ -80,7 +50,7 @@ extension ServerStore {
         // last page has everything up to it (purged rows included).
         try db.transactionForReading {
             let horizon = try horizon(scope: principal.tenantScope)
-            if since > 0, since < horizon.sequence { throw SyncError.stale(cursor: since, horizon: horizon) }
+            if since > 0, since < horizon.sequence { throw Refusal.stale(cursor: since, horizon: horizon) }
             let sequence = try currentSequence()
             var page = try RecordTable(db: db, scope: principal.tenantScope)
                 .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit)
@@ -97,7 +67,7 @@ extension ServerStore {
     /// Merges a change-set in one write transaction: `start` runs first under the write lock,
     /// `check` before each change, `finally` after the last; any throw rolls everything back.
     private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, start: () throws -> Void,
-                                finally: () throws -> Void, check: (Change, RecordState?) throws -> Void) throws -> PushResult {
+                                finally: () throws -> Void, check: (Change, RecordState?) throws -> Void) throws -> PushAnswer {
         let table = RecordTable(db: db, scope: scope)
         erasedData = false
         defer {
@@ -109,13 +79,13 @@ extension ServerStore {
             return try writeTransaction {
                 try start()
                 var seq = try currentSequence()
-                var result = PushResult()
+                var result = PushAnswer()
                 var decoder = ChangeSetDecoder()
                 try decoder.consume(bytes) { item in
                     switch item {
                     case .header(let header):
                         guard header.tenant.isEmpty || header.tenant == tenant else {
-                            throw SyncError(code: "wrong_tenant", message: "this change-set belongs to tenant \"\(header.tenant)\", not \"\(tenant)\"")
+                            throw Refusal(.wrongTenant, "this change-set belongs to tenant \"\(header.tenant)\", not \"\(tenant)\"")
                         }
                     case .change(let change):
                         let effect = try table.merge(change, seq: seq + 1) { existing in
@@ -137,9 +107,9 @@ extension ServerStore {
                 return result
             }
         } catch let error as ChangeSetError {
-            throw SyncError(code: "invalid_changeset", message: "\(error); nothing was applied")
+            throw Refusal(.invalidChangeSet, "\(error); nothing was applied")
         } catch let error as StoreError {
-            if case .merge(let merge) = error { throw SyncError(code: "conflict", message: "\(merge); nothing was applied") }
+            if case .merge(let merge) = error { throw Refusal(.conflict, "\(merge); nothing was applied") }
             throw error
         }
     }
@@ -161,7 +131,7 @@ extension ServerStore {
         /// Refuses the push when any change was ahead, saying by how much.
         func check() throws {
             guard count > 0 else { return }
-            throw SyncError(code: "clock_ahead", message: "the server refused \(count) change\(count == 1 ? "" : "s") stamped up to \(Duration.describe(furthest)) ahead of its clock (the limit is \(Duration.describe(maxAhead))): check this laptop's clock and time zone, then run `boucle sync --restamp`; nothing was applied")
+            throw Refusal(.clockAhead, "the server refused \(count) change\(count == 1 ? "" : "s") stamped up to \(Duration.describe(furthest)) ahead of its clock (the limit is \(Duration.describe(maxAhead))); nothing was applied")
         }
     }
 
@@ -172,14 +142,14 @@ extension ServerStore {
         if principal.role == .admin { return }
         let team = principal.team
         if change.team != team || (existing.map { $0.team != team } ?? false) {
-            throw SyncError.forbidden("a \(principal.role.rawValue) token of team \(team) may not write \(change.collection.rawValue) \(change.id) of team \(existing?.team ?? change.team); nothing was applied")
+            throw Refusal(.forbidden, "a \(principal.role.rawValue) token of team \(team) may not write \(change.collection.rawValue) \(change.id) of team \(existing?.team ?? change.team); nothing was applied")
         }
         if principal.role == .field {
             if case .delete = change.operation {
-                throw SyncError.forbidden("a field token may not delete (\(change.collection.rawValue) \(change.id)): ask a coordinator; nothing was applied")
+                throw Refusal(.forbidden, "a field token may not delete (\(change.collection.rawValue) \(change.id)): ask a coordinator; nothing was applied")
             }
             if change.collection == .category {
-                throw SyncError.forbidden("a field token may not change categories: ask a coordinator; nothing was applied")
+                throw Refusal(.forbidden, "a field token may not change categories: ask a coordinator; nothing was applied")
             }
         }
     }

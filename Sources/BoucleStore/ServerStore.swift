@@ -63,16 +63,16 @@ public final class ServerStore {
             let meta = try Dictionary(db.query("SELECT key, value FROM server_meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
                                       uniquingKeysWith: { $1 })
             if let format = meta["format"], format != ServerStore.formatMarker {
-                throw StoreError.invalid("\(path) is a database of another boucle-server version (\(format.prefix(40)), this one reads \(ServerStore.formatMarker)): serve it with the version that made it, and let clients sync to a new database")
+                throw StoreError.otherFormat(path: path, found: String(format.prefix(40)), expected: ServerStore.formatMarker)
             }
             guard meta["format"] == ServerStore.formatMarker, let id = meta["server_id"].flatMap({ UUIDString($0) }) else {
-                throw StoreError.invalid("\(path) is not a boucle-server database")
+                throw StoreError.notAServerDatabase(path: path)
             }
             self.db = db
             self.environment = environment
             self.serverID = id
         } catch let error as SQLiteError {
-            if error.isCorruptOrNotADatabase { throw StoreError.invalid("\(path) is not a boucle-server database") }
+            if error.isCorruptOrNotADatabase { throw StoreError.notAServerDatabase(path: path) }
             throw StoreError.database(error)
         }
     }
@@ -111,9 +111,9 @@ public final class ServerStore {
 
     /// Creates a tenant; its name is a slug, unique on the server.
     public func createTenant(_ name: String) throws {
-        guard FieldKind.isSlug(name) else { throw StoreError.invalid("a tenant name is 1 to 40 of a-z, 0-9 and - (e.g. lyon)") }
+        guard FieldKind.isSlug(name) else { throw StoreError.invalidName(kind: "tenant") }
         try writeTransaction {
-            if try tenantScope(name) != nil { throw StoreError.invalid("tenant \"\(name)\" exists already") }
+            if try tenantScope(name) != nil { throw StoreError.tenantExists(name) }
             try db.run("INSERT INTO tenants(name, created_at) VALUES (?, ?)", [.text(name), .integer(Int64(clamping: environment.now()))])
         }
     }
@@ -131,8 +131,8 @@ public final class ServerStore {
     /// Creates a token and returns it: `boucle_<id>_<secret>`, 256 random bits of secret. Only
     /// the secret's SHA-256 is stored: the token cannot be shown again.
     public func createToken(tenant: String, team: String, role: Role) throws -> String {
-        guard FieldKind.isSlug(team) else { throw StoreError.invalid("a team name is 1 to 40 of a-z, 0-9 and -") }
-        guard let scope = try tenantScope(tenant) else { throw StoreError.invalid("no tenant \"\(tenant)\": create it with `boucle-server tenant create \(tenant)`") }
+        guard FieldKind.isSlug(team) else { throw StoreError.invalidName(kind: "team") }
+        guard let scope = try tenantScope(tenant) else { throw StoreError.noTenant(tenant) }
         var generator = SystemRandomNumberGenerator()
         let id = SHA256.hex((0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let secret = SHA256.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })

@@ -1,50 +1,115 @@
 import BoucleCore
 import SQLite
 
-/// Why a replica operation failed, in words a user can act on. Never quotes a field's value.
+/// Why a store operation failed: the facts (which file, which record, which rule), never a
+/// field's value, and no command-line advice (the command lines add theirs).
 public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// No replica file at this path.
     case noReplica(path: String)
+    /// A replica is created where a file exists already.
     case alreadyExists(path: String)
+    /// The file is not a replica (not SQLite, or not made by `boucle init`).
     case notAReplica(path: String)
+    /// The file is not a boucle-server database.
+    case notAServerDatabase(path: String)
+    /// The file was written by another version of Boucle, in another format.
+    case otherFormat(path: String, found: String, expected: String)
+    /// A row or value in the file cannot be read.
     case damaged(String)
+    /// No record has this id, or starts with this prefix.
     case noSuchRecord(String)
+    /// Several records start with this prefix.
+    case ambiguousID(String)
+    /// A new record's id is a record of this replica already.
+    case recordExists(UUIDString)
+    /// The record was deleted.
     case recordDeleted(UUIDString)
-    case invalid(String)
+    /// The record is of another collection than the one named.
+    case wrongCollection(UUIDString, is: RecordCollection, expected: RecordCollection)
+    /// An edit breaks a rule of `EditRules`.
+    case edit(EditViolation)
+    /// A spreadsheet row failed: its line, and why.
+    indirect case row(line: Int, StoreError)
+    /// A spreadsheet row names the record an earlier line named.
+    case sameRecordAsLine(Int)
+    /// A team or tenant name that is not a slug.
+    case invalidName(kind: String)
+    /// The server has a tenant of this name already.
+    case tenantExists(String)
+    /// The server has no tenant of this name.
+    case noTenant(String)
+    /// A change-set of another tenant than the replica's.
     case tenantMismatch(changeSet: String, replica: String)
+    /// The change-set is refused (SPEC §4).
     case changeSet(ChangeSetError)
+    /// A change cannot be merged (SPEC §3, rule 4).
     case merge(MergeError)
+    /// SQLite failed.
     case database(SQLiteError)
+    /// A delete is done but its data may still be in the write-ahead log.
     case erasureIncomplete
+    /// A file could not be read or written.
     case io(String)
+    /// Anything else, said in a sentence.
+    case invalid(String)
 
     public var description: String {
         switch self {
         case .noReplica(let path):
-            "no replica at \(path): create one with `boucle init` (or pass --replica PATH)"
+            "no replica at \(path)"
         case .alreadyExists(let path):
-            "\(path) already exists: a replica is created once; use another --replica path to start afresh"
+            "\(path) already exists"
         case .notAReplica(let path):
-            "\(path) is not a Boucle replica (not a SQLite database made by `boucle init`)"
+            "\(path) is not a Boucle replica"
+        case .notAServerDatabase(let path):
+            "\(path) is not a boucle-server database"
+        case let .otherFormat(path, found, expected):
+            "\(path) is in the format \(found), not \(expected)"
         case .damaged(let what):
-            "the replica is damaged: \(what); restore it from a backup or re-sync into a new replica"
+            "the file is damaged: \(what)"
         case .noSuchRecord(let id):
-            "no record \(id) in this replica (see `boucle list COLLECTION`)"
+            "no record \(id) in this replica"
+        case .ambiguousID(let prefix):
+            "several records start with \(prefix)"
+        case .recordExists(let id):
+            "record \(id) exists already"
         case .recordDeleted(let id):
             "record \(id) was deleted"
-        case .invalid(let why):
-            why
+        case let .wrongCollection(id, actual, expected):
+            "record \(id) is \(actual.withArticle), not \(expected.withArticle)"
+        case .edit(let violation):
+            violation.description
+        case let .row(line, error):
+            "line \(line): \(error)"
+        case .sameRecordAsLine(let line):
+            "names the same record as line \(line)"
+        case .invalidName(let kind):
+            "a \(kind) name is 1 to 40 of a-z, 0-9 and - (e.g. lyon)"
+        case .tenantExists(let name):
+            "tenant \"\(name)\" exists already"
+        case .noTenant(let name):
+            "no tenant \"\(name.prefix(40))\""
         case let .tenantMismatch(changeSet, replica):
-            "this change-set belongs to tenant \"\(changeSet)\" but this replica to \"\(replica)\": nothing was imported"
+            "this change-set belongs to tenant \"\(changeSet)\" but this replica to \"\(replica)\""
         case .changeSet(let error):
-            "\(error); nothing was imported"
+            error.description
         case .merge(let error):
-            "\(error); nothing was imported"
+            error.description
         case .database(let error):
             error.isCorruptOrNotADatabase ? "the replica file is damaged or not a database (\(error.message))" : "database error: \(error)"
         case .erasureIncomplete:
             "the record is deleted, but its data may remain in the replica's write-ahead log until no other process has the replica open: close the other boucle processes using it"
         case .io(let why):
             why
+        case .invalid(let why):
+            why
         }
+    }
+}
+
+extension RecordCollection {
+    /// "an offer", "a request", "a match"…
+    public var withArticle: String {
+        (rawValue.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + rawValue
     }
 }

@@ -1,23 +1,22 @@
 import BoucleCommands
 import BoucleCore
 import BoucleStore
+import BoucleSync
 import Foundation
 import HTTPCodec
 import Networking
 
 /// The phases against the running `boucle-server`: push, clone and incremental.
 enum SyncPhases {
-    /// The records of one push, as `boucle sync` sends them (Protocol/SERVER.md, "The client's sync").
-    static let batchRecords = 2_000
     /// Rounds of the incremental phase; its `seconds` is their median.
     static let incrementalRounds = 5
     static let incrementalRecords = 10
 
-    /// Pushes the imported replica's records to the server, in batches of 2,000.
+    /// Pushes the imported replica's records to the server, in `boucle sync`'s batches.
     ///
-    /// This is the push half of `SyncSession.run`, written out with the store's public calls: a
-    /// whole `SyncSession` would then pull every record back (the replica has never pulled), and
-    /// that is the clone's cost, measured by the next phase.
+    /// Only the push half of a sync (`SyncSession.pushOnly`): a whole sync would then pull every
+    /// record back (the replica has never pulled), and that is the clone's cost, measured by the
+    /// next phase.
     static func push(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
         let server = try ServerSettings.read(from: folder.serverSettings)
         let store = try ReplicaStore.open(at: folder.imported)
@@ -84,32 +83,14 @@ enum SyncPhases {
         return session.summary.received
     }
 
-    /// Pushes every pending record of `store`, in batches, the way `SyncSession` does; returns
-    /// the changes sent. The workload makes no conflicts: any lost write is a bench failure.
+    /// Pushes every pending record of `store` with `SyncSession`, without pulling; returns the
+    /// changes sent. The workload makes no conflicts: any lost write is a bench failure.
     static func pushPending(_ store: ReplicaStore, server: ServerSettings) throws -> Int {
         let client = try HTTPClient(url: server.url)
         defer { client.close() }
-        var sent = 0
-        while true {
-            let batch = try store.pendingBatch(maxRecords: batchRecords)
-            if batch.changes == 0 && !batch.more {
-                // The previous batch was full and the last: close the push, as SyncSession does.
-                try store.markPushed(upTo: batch.next, more: false, lost: [])
-                return sent
-            }
-            let headers = HTTPHeaders([
-                ("Authorization", "Bearer \(server.token)"), ("Content-Type", "application/x-ndjson"),
-                ("Boucle-Cursor", String(try store.pullCursor().since)),
-            ])
-            let answer = try client.send(HTTPRequest(method: "POST", target: "/v1/changes", headers: headers, body: batch.changeSet))
-            guard answer.status == 200 else {
-                throw BenchError("the server answered \(answer.status) to a push: \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
-            }
-            let lost = (try? JSONParser.parse(answer.body))?["lost"]?.arrayValue
-            guard let lost, lost.isEmpty else { throw BenchError("the server reported lost writes for the workload's push") }
-            try store.markPushed(upTo: batch.next, more: batch.more, lost: [])
-            sent += batch.changes
-            if !batch.more { return sent }
-        }
+        let session = SyncSession(store: store, token: server.token)
+        try session.pushOnly(over: client)
+        guard session.summary.conflicts == 0 else { throw BenchError("the server reported lost writes for the workload's push") }
+        return session.summary.sent
     }
 }

@@ -28,6 +28,6 @@ final class ServerAdminTests: ServerTestCase {
     func testStatsOfAnUnknownTenantSaysSo() throws {
         let result = try adminRun(["stats", "--tenant", "nowhere"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.err, "boucle-server: error: no tenant \"nowhere\" (see `boucle-server tenant create`)\n")
+        XCTAssertEqual(result.err, "boucle-server: error: no tenant \"nowhere\": create it with `boucle-server tenant create nowhere`\n")
     }
 }

@@ -136,9 +136,9 @@ final class ServerAuthTests: ServerTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(
             result.err,
-            "boucle: error: sync failed: the server refused this change: a field token may not delete (offer \(offer)): "
+            "boucle: error: sync failed: the server refused: a field token may not delete (offer \(offer)): "
                 + "ask a coordinator; nothing was applied. Nothing is lost (1 changed record still pending here): "
-                + "run `boucle sync` again when the problem is fixed\n"
+                + "this will not pass as it is; show this message to the city's administrator\n"
         )
         XCTAssertEqual(try pending(nord), 1)
         XCTAssertEqual(try snapshot(), before)
@@ -155,7 +155,7 @@ final class ServerAuthTests: ServerTestCase {
         let result = try sud.run("sync")
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(
-            result.err.hasPrefix("boucle: error: sync failed: the server refused this change: a field token of team sud may not write offer \(offer) of team nord"),
+            result.err.hasPrefix("boucle: error: sync failed: the server refused: a field token of team sud may not write offer \(offer) of team nord"),
             result.err
         )
         XCTAssertEqual(try pending(sud), 1)

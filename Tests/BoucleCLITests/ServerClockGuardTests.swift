@@ -23,7 +23,7 @@ final class ServerClockGuardTests: ServerTestCase {
             of: #"^warning: this laptop's clock is (1 h 59 min|2 h) ahead of the server's: fix it \(check the time zone too\), or the server will refuse changes stamped in its future$"#,
             options: .regularExpression), refused.err)
         XCTAssertNotNil(lines.last?.range(
-            of: #"^boucle: error: sync failed: the server refused 1 change stamped up to (1 h 59 min|2 h) ahead of its clock \(the limit is 5 min\): check this laptop's clock and time zone, then run `boucle sync --restamp`; nothing was applied\. Nothing is lost \(1 changed record still pending here\): run `boucle sync` again when the problem is fixed$"#,
+            of: #"^boucle: error: sync failed: the server refused 1 change stamped up to (1 h 59 min|2 h) ahead of its clock \(the limit is 5 min\); nothing was applied\. Nothing is lost \(1 changed record still pending here\): fix this laptop's clock, then run `boucle sync --restamp`$"#,
             options: .regularExpression), refused.err)
         XCTAssertEqual(try pending(laptop), 1, "the refused change stays pending")
         XCTAssertEqual(try snapshot().records, 0, "the server holds nothing")

@@ -77,9 +77,9 @@ final class ServerHostileInputTests: ServerTestCase {
     /// A request line and headers over 16 KiB: 431.
     func testOversizedHeadersAre431() throws {
         let head = "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Padding: " + String(repeating: "a", count: 17 * 1024) + "\r\n\r\n"
-        try assertError(try sendHostile(Array(head.utf8)), status: 431, code: "bad_request")
+        try assertError(try sendHostile(Array(head.utf8)), status: 431, code: "head_too_large")
         let many = "GET /v1/health HTTP/1.1\r\n" + (0..<101).map { "X-H\($0): y\r\n" }.joined() + "\r\n"
-        try assertError(try sendHostile(Array(many.utf8)), status: 431, code: "bad_request")
+        try assertError(try sendHostile(Array(many.utf8)), status: 431, code: "head_too_large")
     }
 
     /// A body over `--max-body` is refused with 413 before it is read; `boucle sync` of such a
@@ -93,13 +93,13 @@ final class ServerHostileInputTests: ServerTestCase {
         // The head alone: the server must refuse on the declared length, without waiting for the body.
         let bytes = push(body)
         let head = Array(bytes.prefix(bytes.count - body.count))
-        try assertError(try sendHostile(head), status: 413, code: "bad_request")
+        try assertError(try sendHostile(head), status: 413, code: "body_too_large")
 
         let laptop = try makeClient("laptop", team: "nord", token: fieldToken, server: server)
         try laptop.importFile(try write(body, to: "big.changeset"))
         let result = try laptop.run("sync")
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.err.hasPrefix("boucle: error: sync failed: the server answered 413: "), result.err)
+        XCTAssertTrue(result.err.hasPrefix("boucle: error: sync failed: the server refused: the message body is larger than the limit of 1000 bytes. "), result.err)
         XCTAssertEqual(try pending(laptop), 20)
         XCTAssertEqual(try snapshot(), before)
     }
@@ -166,7 +166,7 @@ final class ServerHostileInputTests: ServerTestCase {
     func testChunkedTransferEncodingIs411() throws {
         let request = "POST /v1/changes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(adminToken)\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
-        try assertError(try sendHostile(Array(request.utf8)), status: 411, code: "bad_request")
+        try assertError(try sendHostile(Array(request.utf8)), status: 411, code: "length_required")
     }
 
     /// An unknown path is 404 and a known path with another method 405; the connection stays
@@ -175,12 +175,31 @@ final class ServerHostileInputTests: ServerTestCase {
         let connection = try RawConnection(port: server.port)
         defer { connection.close() }
         try connection.send("GET /v2/everything HTTP/1.1\r\nHost: x\r\n\r\n")
-        try assertError(try connection.response(), status: 404, code: "not_found")
+        let notFound = try assertError(try connection.response(), status: 404, code: "not_found")
+        XCTAssertEqual(notFound, "no such endpoint: see Protocol/SERVER.md (/v1/health, /v1/metrics, /v1/changes)")
         try connection.send("DELETE /v1/changes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(adminToken)\r\n\r\n")
-        try assertError(try connection.response(), status: 405, code: "method_not_allowed")
+        let wrongMethod = try XCTUnwrap(try connection.response())
+        XCTAssertEqual(wrongMethod.headers["Allow"], "POST, GET, HEAD")
+        let notAllowed = try assertError(wrongMethod, status: 405, code: "method_not_allowed")
+        XCTAssertEqual(notAllowed, "DELETE is not allowed on /v1/changes (allowed: POST, GET, HEAD)")
         try connection.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try connection.response()?.status, 200, "the same connection serves the next request")
         XCTAssertEqual(try snapshot(), before)
+    }
+
+    /// A HEAD is answered with its GET's head and no body, so the next response on the same
+    /// kept-alive connection is read whole (a body there desynchronized the connection).
+    func testHeadIsAnsweredWithoutABodyAndTheConnectionGoesOn() throws {
+        let connection = try RawConnection(port: server.port)
+        defer { connection.close() }
+        try connection.send("HEAD /v1/health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try XCTUnwrap(try connection.response(forRequestMethod: "HEAD"))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertNotEqual(head.headers["Content-Length"], "0", "a HEAD announces the GET's length")
+        let get = try XCTUnwrap(try connection.response())
+        XCTAssertEqual(get.status, 200)
+        XCTAssertEqual(try JSONParser.parse(get.body)["status"]?.stringValue, "ok", "the GET after the HEAD is read whole")
+        XCTAssertEqual(get.headers["Content-Length"], head.headers["Content-Length"])
     }
 
     /// Over `--max-connections`, a new connection is answered 503 `busy` and closed; once a

@@ -69,11 +69,4 @@ final class MatchingTests: XCTestCase {
                                                         (id(2), Place(address: nil, coordinate: here, remote: false))]
         XCTAssertEqual(Matching.rank(request: request, offers: offers, within: nil).map(\.id), [id(2), id(9)])
     }
-
-    func testRequestStatusFollowsItsMatch() {
-        XCTAssertEqual(Matching.requestStatus(forMatchStatus: "proposed"), "matched")
-        XCTAssertEqual(Matching.requestStatus(forMatchStatus: "accepted"), "matched")
-        XCTAssertEqual(Matching.requestStatus(forMatchStatus: "done"), "done")
-        XCTAssertEqual(Matching.requestStatus(forMatchStatus: "cancelled"), "open")
-    }
 }

@@ -16,14 +16,14 @@ final class MatchStoreTests: StoreTestCase {
         let recorded = try store.recordMatch(request: request, offer: offer)
         XCTAssertEqual(recorded.requestStatus, "matched")
         XCTAssertEqual(try store.record(request).text("status"), "matched")
-        XCTAssertEqual(try store.record(recorded.match).text("status"), "proposed")
-        XCTAssertEqual(try store.record(recorded.match).text("offer"), offer.rawValue)
+        XCTAssertEqual(try store.record(recorded.id).text("status"), "proposed")
+        XCTAssertEqual(try store.record(recorded.id).text("offer"), offer.rawValue)
     }
 
     func testDoneMatchMakesTheRequestDone() throws {
         let store = try makeReplica("a.db", clock: ManualClock())
         let (request, offer, _) = try makeRequestAndOffers(store)
-        let match = try store.recordMatch(request: request, offer: offer).match
+        let match = try store.recordMatch(request: request, offer: offer).id
         try store.update(match, fields: ["status": .text("done")])
         XCTAssertEqual(try store.record(request).text("status"), "done")
     }
@@ -31,8 +31,8 @@ final class MatchStoreTests: StoreTestCase {
     func testCancelledMatchReopensTheRequestUnlessAnotherMatchIsActive() throws {
         let store = try makeReplica("a.db", clock: ManualClock())
         let (request, first, second) = try makeRequestAndOffers(store)
-        let one = try store.recordMatch(request: request, offer: first).match
-        let two = try store.recordMatch(request: request, offer: second).match
+        let one = try store.recordMatch(request: request, offer: first).id
+        let two = try store.recordMatch(request: request, offer: second).id
         try store.update(one, fields: ["status": .text("cancelled")])
         XCTAssertEqual(try store.record(request).text("status"), "matched", "the second match is still proposed")
         try store.update(two, fields: ["status": .text("cancelled")])
@@ -55,7 +55,7 @@ final class MatchStoreTests: StoreTestCase {
         let store = try makeReplica("a.db", clock: ManualClock())
         let (_, offer, other) = try makeRequestAndOffers(store)
         XCTAssertThrowsError(try store.recordMatch(request: offer, offer: other)) { error in
-            XCTAssertEqual("\(error)", "\(offer) is not a request")
+            XCTAssertEqual("\(error)", "request names no request of this replica")
         }
     }
 

@@ -1,4 +1,5 @@
 import BoucleCore
+import BoucleProtocol
 import BoucleStore
 import Foundation
 import XCTest
@@ -73,9 +74,9 @@ final class ResyncStoreTests: StoreTestCase {
         XCTAssertEqual(cursor, 1)
         let sequence = try server.currentSequence()
         XCTAssertThrowsError(try server.push(batch.changeSet, as: principal, cursor: cursor, maxClockAhead: Self.maxClockAhead)) { error in
-            XCTAssertEqual(error as? SyncError, SyncError(
-                code: "stale_replica",
-                message: "this replica last synced at cursor 1, before deletions the server has since forgotten (horizon 2): it must re-sync in full (boucle sync does so by itself)",
+            XCTAssertEqual(error as? Refusal, Refusal(
+                .staleReplica,
+                "this replica last synced at cursor 1, before deletions the server has since forgotten (horizon 2): it must re-sync in full (boucle sync does so by itself)",
                 horizon: horizon))
         }
         XCTAssertEqual(try server.currentSequence(), sequence, "a stale push applies nothing")
@@ -99,8 +100,8 @@ final class ResyncStoreTests: StoreTestCase {
 
         for since: Int64 in [1, 2] {
             XCTAssertThrowsError(try server.pull(as: principal, since: since, after: since, limit: 100), "since \(since)") { error in
-                XCTAssertEqual((error as? SyncError)?.code, "stale_replica")
-                XCTAssertEqual((error as? SyncError)?.horizon, horizon)
+                XCTAssertEqual((error as? Refusal)?.reason, .staleReplica)
+                XCTAssertEqual((error as? Refusal)?.horizon, horizon)
             }
         }
         let full = try server.pull(as: principal, since: 0, after: 0, limit: 100)
@@ -198,9 +199,9 @@ final class ResyncStoreTests: StoreTestCase {
         let batch = try laptop.pendingBatch(maxRecords: 100)
         XCTAssertThrowsError(try server.push(batch.changeSet, as: principal, cursor: try laptop.pullCursor().since,
                                              maxClockAhead: Self.maxClockAhead)) { error in
-            XCTAssertEqual(error as? SyncError, SyncError(
-                code: "clock_ahead",
-                message: "the server refused 3 changes stamped up to 2 h ahead of its clock (the limit is 5 min): check this laptop's clock and time zone, then run `boucle sync --restamp`; nothing was applied"))
+            XCTAssertEqual(error as? Refusal, Refusal(
+                .clockAhead,
+                "the server refused 3 changes stamped up to 2 h ahead of its clock (the limit is 5 min); nothing was applied"))
         }
         XCTAssertEqual(try server.currentSequence(), sequence, "nothing was applied, not even the change on time")
         XCTAssertEqual(try laptop.status().pendingRecords, 4, "every change stays pending")
@@ -254,8 +255,8 @@ final class ResyncStoreTests: StoreTestCase {
         hook.armed = true
         do {
             _ = try pusher.push(batch.changeSet, as: principal, cursor: try stale.pullCursor().since, maxClockAhead: Self.maxClockAhead)
-        } catch let error as SyncError {
-            XCTAssertEqual(error.code, "stale_replica")
+        } catch let error as Refusal {
+            XCTAssertEqual(error.reason, .staleReplica)
         }
         XCTAssertEqual(hook.purged, 1, "the compaction ran during the push")
         XCTAssertNil(try serverRows(setup, principal)[deleted], "the purged record must not come back")
@@ -295,13 +296,13 @@ final class ResyncStoreTests: StoreTestCase {
             try replica.markPushed(upTo: batch.next, more: batch.more, lost: result.lost)
         }
         if try replica.isResyncing() { try resync() }
-        do { try push() } catch let error as SyncError where error.code == "stale_replica" {
+        do { try push() } catch let error as Refusal where error.reason == .staleReplica {
             try resync()
             try push()
         }
         do {
             try replica.purgeTombstones(deletedBefore: try pull(replica, server, principal).time)
-        } catch let error as SyncError where error.code == "stale_replica" {
+        } catch let error as Refusal where error.reason == .staleReplica {
             try resync()
         }
         try replica.markSynced()

@@ -1,5 +1,6 @@
-import BoucleCommands
+import BoucleSync
 import BoucleCore
+import BoucleProtocol
 import BoucleServer
 import BoucleStore
 import Foundation
@@ -227,8 +228,8 @@ final class Simulation {
         let network = Network(simulation: self, peer: peer)
         do {
             // Small batches and pages, so that syncs cut between them are common.
-            try SyncSession(store: peer.store, token: peer.token, batchRecords: Int.random(in: 1...4, using: &random),
-                            pageRecords: Int.random(in: 1...4, using: &random)).run(over: network)
+            let limits = SyncLimits(batchRecords: Int.random(in: 1...4, using: &random), pageRecords: Int.random(in: 1...4, using: &random))
+            try SyncSession(store: peer.store, token: peer.token, limits: limits, environment: clock.environment).run(over: network)
             acknowledged += peer.unacknowledged
             peer.unacknowledged = []
         } catch {
@@ -240,7 +241,7 @@ final class Simulation {
     func check() throws {
         let clone = try ReplicaStore.create(at: folder.appendingPathComponent("clone.db").path, team: "nord", environment: clock.environment)
         let token = peers[0].token
-        try SyncSession(store: clone, token: token).run(over: Network(simulation: self, peer: Peer(store: clone, token: token)))
+        try SyncSession(store: clone, token: token, environment: clock.environment).run(over: Network(simulation: self, peer: Peer(store: clone, token: token)))
         let expected = try clone.digest()
         for (index, peer) in peers.enumerated() where try peer.store.digest() != expected {
             let mine = Set(try peer.store.canonicalState()), theirs = Set(try clone.canonicalState())

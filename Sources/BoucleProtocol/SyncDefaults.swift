@@ -1,0 +1,17 @@
+/// Every default and bound of the sync protocol, declared once: the server, the client, their
+/// help texts and the README render these.
+public enum SyncDefaults {
+    /// The most records a pulled page holds, and the default when neither the client nor
+    /// `serve --page-records` says fewer.
+    public static let maxPageRecords = 10_000
+    /// Records per pushed batch.
+    public static let pushBatchRecords = 2_000
+    /// How long the server remembers a deletion (milliseconds): 90 days.
+    public static let tombstoneRetention: UInt64 = 90 * 86_400_000
+    /// How far ahead of the server's clock a pushed change may be stamped (milliseconds): 5 minutes.
+    public static let maxClockAhead: UInt64 = 5 * 60_000
+    /// The clock difference with the server above which `boucle sync` warns (milliseconds).
+    public static let clockSkewWarning: UInt64 = 5 * 60_000
+    /// How often `serve` purges old tombstones (milliseconds): hourly.
+    public static let compactionInterval: UInt64 = 3_600_000
+}

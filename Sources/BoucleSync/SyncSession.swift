@@ -1,0 +1,215 @@
+import BoucleCore
+import BoucleProtocol
+import BoucleStore
+import Foundation
+import HTTPCodec
+import Networking
+
+/// How a sync reaches the server: one request, one whole answer. `HTTPClient` is the real one;
+/// the simulation tests put a faulty network in between.
+public protocol SyncTransport: AnyObject {
+    func send(_ request: HTTPRequest) throws -> HTTPResponse
+}
+
+extension HTTPClient: SyncTransport {}
+
+/// The sizes a sync works in.
+public struct SyncLimits: Sendable {
+    /// Records per pushed batch.
+    public var batchRecords: Int
+    /// Records per pulled page; nil lets the server choose.
+    public var pageRecords: Int?
+
+    public init(batchRecords: Int = SyncDefaults.pushBatchRecords, pageRecords: Int? = nil) {
+        self.batchRecords = batchRecords
+        self.pageRecords = pageRecords
+    }
+}
+
+/// What a sync did.
+public struct SyncSummary: Equatable, Sendable {
+    /// Changes pushed.
+    public var sent = 0
+    /// Pulled changes that changed this replica.
+    public var received = 0
+    /// Losing writes logged in the conflict log.
+    public var conflicts = 0
+    /// The full re-sync, if there was one.
+    public var resync: ResyncSummary?
+}
+
+/// Why a sync stopped. Each case says what happened, not what to do: the command line words
+/// the advice (retry, or not).
+public enum SyncFailure: Error, Equatable, CustomStringConvertible {
+    /// The server refused a request (the refusal's code says why).
+    case refused(Refusal)
+    /// The server refused with a code this client does not know (a newer server).
+    case unknownRefusal(code: String, status: Int, message: String)
+    /// Something that is not a Boucle server answered (a proxy's 502, 413 or 404…).
+    case foreignAnswer(status: Int)
+    /// The server's answer does not follow the protocol.
+    case invalidAnswer(InvalidAnswer)
+    /// The server asked for a full re-sync twice in a row.
+    case staleTwice
+
+    public var description: String {
+        switch self {
+        case .refused(let refusal): "the server refused: \(refusal.message)"
+        case let .unknownRefusal(code, status, message): "the server refused (\(status), code \(code), unknown to this boucle): \(message)"
+        case .foreignAnswer(let status): "the server answered \(status) \(HTTPResponse.reason(for: status)) without a Boucle error: a proxy or another server answered"
+        case .invalidAnswer(let problem): problem.description
+        case .staleTwice: "the server has forgotten deletions older than this replica's last sync, twice in a row"
+        }
+    }
+}
+
+/// One `boucle sync`: push in batches, pull in pages, and re-sync in full when the server says
+/// this replica is older than its tombstone horizon (410).
+///
+/// Every step is one transaction on both sides, so a session cut anywhere (a lost request, a lost
+/// answer, a stopped server) loses nothing, and the next session resumes.
+public final class SyncSession {
+    let store: ReplicaStore
+    let token: String
+    let limits: SyncLimits
+    /// The wall clock, compared with the server's `Date`.
+    let environment: Environment
+    /// Called with a line of progress ("pushed 2000 changes").
+    let progress: (String) -> Void
+    /// What the session did.
+    public private(set) var summary = SyncSummary()
+    /// This laptop's clock minus the server's (milliseconds), once an answer carried a `Date`
+    /// and the two differ by more than `SyncDefaults.clockSkewWarning`.
+    public private(set) var clockSkew: Int64?
+    private var clockChecked = false
+    private var transport: SyncTransport?
+
+    /// The server said this replica must re-sync in full.
+    struct Stale: Error {}
+
+    public init(store: ReplicaStore, token: String, limits: SyncLimits = SyncLimits(), environment: Environment = .system,
+                progress: @escaping (String) -> Void = { _ in }) {
+        self.store = store
+        self.token = token
+        self.limits = limits
+        self.environment = environment
+        self.progress = progress
+    }
+
+    /// Pushes, then pulls, over `transport`; throws on the first failure, with nothing lost.
+    public func run(over transport: SyncTransport) throws {
+        self.transport = transport
+        defer { self.transport = nil }
+        do {
+            if try store.isResyncing() { try resyncInFull() }
+            do {
+                try push()
+            } catch is Stale {
+                try resyncInFull()
+                try push()
+            }
+            do {
+                try store.purgeTombstones(deletedBefore: try pull())
+            } catch is Stale {
+                try resyncInFull()
+            }
+        } catch is Stale {
+            throw SyncFailure.staleTwice
+        }
+        try store.markSynced()
+    }
+
+    /// Pushes what is pending, without pulling (the benchmark measures pushes alone).
+    public func pushOnly(over transport: SyncTransport) throws {
+        self.transport = transport
+        defer { self.transport = nil }
+        do { try push() } catch is Stale { throw SyncFailure.staleTwice }
+    }
+
+    private func push() throws {
+        while true {
+            let batch = try store.pendingBatch(maxRecords: limits.batchRecords)
+            if batch.changes == 0 && !batch.more {
+                // The previous batch was full and the last: close the push.
+                try store.markPushed(upTo: batch.next, more: false, lost: [])
+                return
+            }
+            let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: headers)
+            let answer: PushAnswer
+            do { answer = try PushAnswer(body: try call(request).body) } catch let problem as InvalidAnswer {
+                throw SyncFailure.invalidAnswer(problem)
+            }
+            try store.markPushed(upTo: batch.next, more: batch.more, lost: answer.lost)
+            summary.sent += batch.changes
+            summary.conflicts += answer.lost.count
+            progress("pushed \(summary.sent) changes")
+            if !batch.more { return }
+        }
+    }
+
+    /// Pulls until caught up; returns the server's horizon time from the last page.
+    ///
+    /// Pages are asked for, received and decoded ahead of the merge (`PagePipeline`): the server
+    /// builds the next page while this replica decodes one and merges another. The cursor still
+    /// moves only with each applied page.
+    @discardableResult
+    private func pull() throws -> UInt64 {
+        let cursor = try store.pullCursor()
+        let pages = PagePipeline(after: cursor.after) { after in try self.fetchPage(since: cursor.since, after: after) }
+        defer { pages.stop() }
+        var horizonTime: UInt64 = 0
+        while let (position, changeSet) = try pages.next() {
+            let imported = try store.applyPulledPage(changeSet, next: position.next, more: position.more)
+            pages.giveBack(changeSet)
+            summary.received += imported.applied
+            summary.conflicts += imported.conflicts.count
+            progress("pulled \(summary.received) changes")
+            horizonTime = position.horizon.time
+        }
+        return horizonTime
+    }
+
+    /// One page's answer: where it ends and its change-set's bytes.
+    private func fetchPage(since: Int64, after: Int64) throws -> (PagePosition, [UInt8]) {
+        let answer = try call(PullRequest(since: since, after: after, limit: limits.pageRecords).request(headers: headers))
+        do { return (try PagePosition(headers: answer.headers), answer.body) } catch let problem as InvalidAnswer {
+            throw SyncFailure.invalidAnswer(problem)
+        }
+    }
+
+    /// Fetches the whole current state, then keeps or drops what the server did not send
+    /// (`ReplicaStore.finishFullResync`).
+    private func resyncInFull() throws {
+        progress("re-syncing in full")
+        try store.beginFullResync()
+        let horizonTime = try pull()
+        summary.resync = try store.finishFullResync(horizonTime: horizonTime)
+        try store.purgeTombstones(deletedBefore: horizonTime)
+    }
+
+    private var headers: HTTPHeaders {
+        HTTPHeaders([("Authorization", "Bearer \(token)")])
+    }
+
+    /// Sends a request; an error answer becomes a `SyncFailure` read by its code (or `Stale`).
+    private func call(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let transport else { preconditionFailure("a request outside run(over:)") }
+        let response = try transport.send(request)
+        checkClock(response)
+        guard !(200...299).contains(response.status) else { return response }
+        switch Refusal.decode(response) {
+        case .refusal(let refusal) where refusal.reason == .staleReplica: throw Stale()
+        case .refusal(let refusal): throw SyncFailure.refused(refusal)
+        case let .unknownCode(code, status, message): throw SyncFailure.unknownRefusal(code: code, status: status, message: message)
+        case .foreign(let status): throw SyncFailure.foreignAnswer(status: status)
+        }
+    }
+
+    /// Notes, once, how far this laptop's clock is from the server's when beyond the warning.
+    private func checkClock(_ response: HTTPResponse) {
+        guard !clockChecked, let date = response.headers["Date"].flatMap(HTTPDate.parse) else { return }
+        clockChecked = true
+        let skew = Int64(environment.now() / 1000) * 1000 - Int64(date) * 1000
+        if skew.magnitude > SyncDefaults.clockSkewWarning { clockSkew = skew }
+    }
+}
