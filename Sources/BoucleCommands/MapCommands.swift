@@ -32,7 +32,7 @@ enum MapCommands {
         if context.json {
             context.printJSON(.object(["file": .string(path), "features": .number(Double(features.count)), "contacts": .bool(withContacts)]))
         } else {
-            context.say("wrote \(features.count) \(features.count == 1 ? "feature" : "features") to \(path)\(withContacts ? " (with contacts)" : "")")
+            context.say("wrote \(Plural.count(features.count, "feature")) to \(path)\(withContacts ? " (with contacts)" : "")")
         }
     }
 }

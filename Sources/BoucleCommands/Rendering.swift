@@ -2,13 +2,6 @@ import BoucleCore
 import BoucleStore
 import Foundation
 
-/// "1 change", "2 changes".
-enum Plural {
-    static func count(_ number: Int, _ word: String) -> String {
-        "\(number) \(word)\(number == 1 ? "" : "s")"
-    }
-}
-
 /// The files a replica lives in: the database, its WAL and its shared memory.
 enum ReplicaFiles {
     /// True when `path` names one of the replica's files (after resolving `.`, `..` and links).

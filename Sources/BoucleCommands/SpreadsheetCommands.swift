@@ -40,7 +40,7 @@ enum SpreadsheetCommands {
                 "updated": .number(Double(summary.updated)), "unchanged": .number(Double(summary.unchanged)),
             ]))
         } else {
-            context.say("imported \(summary.rows) \(summary.rows == 1 ? "row" : "rows") into \(collection.rawValue): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged")
+            context.say("imported \(Plural.count(summary.rows, "row")) into \(collection.rawValue): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged")
         }
     }
 
@@ -65,7 +65,7 @@ enum SpreadsheetCommands {
         if context.json {
             context.printJSON(.object(["file": .string(path), "rows": .number(Double(records.count))]))
         } else {
-            context.say("wrote \(records.count) \(collection.rawValue) \(records.count == 1 ? "row" : "rows") to \(path)")
+            context.say("wrote \(Plural.count(records.count, "\(collection.rawValue) row")) to \(path)")
         }
     }
 }

@@ -128,7 +128,7 @@ public enum ServerCLI {
     )) { arguments in
         let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
         let result = try openStore(arguments).compact(retention: retention)
-        var lines = ["purged \(result.purged) tombstone\(result.purged == 1 ? "" : "s") deleted more than \(Duration.describe(retention)) ago"]
+        var lines = ["purged \(Plural.count(result.purged, "tombstone")) deleted more than \(Duration.describe(retention)) ago"]
         for (tenant, horizon) in result.horizons.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(tenant): horizon \(horizon.sequence)")
         }
@@ -244,7 +244,7 @@ enum Compactor {
                 do {
                     let result = try ServerStore(path: databasePath).compact(retention: retention)
                     if result.purged > 0 {
-                        StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact purged \(result.purged) tombstone\(result.purged == 1 ? "" : "s")\n")
+                        StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact purged \(Plural.count(result.purged, "tombstone"))\n")
                     }
                 } catch {
                     StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact failed: \(error)\n")

@@ -33,7 +33,7 @@ public struct RecordStats: Equatable, Sendable {
         var lines: [String] = []
         for collection in RecordStats.collections {
             let breakdown = breakdowns[collection] ?? Breakdown()
-            lines.append("\(collection.rawValue)s: \(breakdown.total)")
+            lines.append("\(Plural.plural(collection.rawValue)): \(breakdown.total)")
             var tables = [("by status", breakdown.byStatus), ("by team", breakdown.byTeam)]
             if collection != .match { tables.insert(("by category", breakdown.byCategory), at: 0) }
             for (title, table) in tables where !table.isEmpty {

@@ -155,6 +155,50 @@ struct RecordTable {
         }
     }
 
+    /// How many live (not deleted) records the scope holds.
+    func liveCount() throws -> Int {
+        Int(try db.queryFirst("SELECT count(*) FROM records WHERE scope = ? AND deleted IS NULL", [.integer(scope)]) { $0.int64(0) } ?? 0)
+    }
+
+    /// How many records have a row sequence above `seq`.
+    func count(changedAfter seq: Int64) throws -> Int {
+        Int(try db.queryFirst("SELECT count(*) FROM records WHERE scope = ? AND seq > ?", [.integer(scope), .integer(seq)]) { $0.int64(0) } ?? 0)
+    }
+
+    /// The ids that start with `prefix` (lowercase hex and dashes), at most `limit`.
+    func ids(startingWith prefix: String, limit: Int) throws -> [String] {
+        try db.query("SELECT id FROM records WHERE scope = ? AND id >= ? AND id < ? LIMIT ?",
+                     [.integer(scope), .text(prefix), .text(prefix + "g"), .integer(Int64(limit))]) { $0.text(0) ?? "" }
+    }
+
+    /// Removes record `id`'s row altogether (no tombstone: the record is forgotten).
+    func remove(_ id: UUIDString) throws {
+        try db.run("DELETE FROM records WHERE scope = ? AND id = ?", [.integer(scope), .text(id.rawValue)])
+    }
+
+    /// Removes the tombstones stamped before `cutoff`, except those of `replica` whose row
+    /// sequence is above `keepingAbove` (its own deletes not yet pushed). Returns how many.
+    func purgeTombstones(stampedBefore cutoff: HLC, except replica: UUIDString, above keepingAbove: Int64) throws -> Int {
+        try db.run(
+            "DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
+            [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
+        )
+        return db.changes
+    }
+
+    /// Removes every tombstone stamped before `cutoff`; returns how many and the highest row
+    /// sequence among them (0 for none).
+    func purgeTombstones(stampedBefore cutoff: HLC) throws -> (count: Int, highestSeq: Int64) {
+        let found = try db.queryFirst(
+            "SELECT count(*), coalesce(max(seq), 0) FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?",
+            [.integer(scope), .text(cutoff.hex)]
+        ) { (Int($0.int64(0)), $0.int64(1)) } ?? (0, 0)
+        if found.0 > 0 {
+            try db.run("DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?", [.integer(scope), .text(cutoff.hex)])
+        }
+        return found
+    }
+
     /// The SHA-256 of the canonical state (Protocol/SPEC.md §3): equal digests, equal states.
     func digest() throws -> String {
         var hash = SHA256()

@@ -109,9 +109,9 @@ extension ReplicaStore {
     /// whole state) to `sink`, then moves the export cursor, all in one transaction.
     public func exportChangeSet(all: Bool, to sink: ([UInt8]) throws -> Void) throws -> ExportSummary {
         try write {
-            let since = all ? 0 : try metaInt("exported_seq")
+            let since = all ? 0 : try metaInt(.exportedSeq)
             let summary = try writeChanges(since: since, to: sink)
-            try setMeta("exported_seq", String(seq))
+            try setMeta(.exportedSeq, String(seq))
             return summary
         }
     }

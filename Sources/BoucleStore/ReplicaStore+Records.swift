@@ -58,10 +58,7 @@ extension ReplicaStore {
         guard lowered.utf8.count >= 4, lowered.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || $0 == 45 }) else {
             throw StoreError.noSuchRecord(String(prefix.prefix(40)))
         }
-        let matches = try db.query(
-            "SELECT id FROM records WHERE scope = 0 AND id >= ? AND id < ? LIMIT 2",
-            [.text(lowered), .text(lowered + "g")]
-        ) { $0.text(0) ?? "" }
+        let matches = try table.ids(startingWith: lowered, limit: 2)
         guard matches.count == 1, let id = UUIDString(matches[0]) else {
             if matches.isEmpty { throw StoreError.noSuchRecord(lowered) }
             throw StoreError.ambiguousID(lowered)

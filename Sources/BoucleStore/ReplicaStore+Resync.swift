@@ -30,20 +30,20 @@ extension ReplicaStore {
         try write {
             try db.execute(Self.resyncSchema)
             try db.execute("DELETE FROM resync_seen")
-            try setMeta("resync", "1")
-            try setMeta("pull_since", "0")
-            try setMeta("pull_after", "0")
+            try setMeta(.resync, "1")
+            try setMeta(.pullSince, "0")
+            try setMeta(.pullAfter, "0")
         }
     }
 
     /// True while a full re-sync is under way (a cut one restarts from the beginning).
-    public func isResyncing() throws -> Bool { try meta("resync") == "1" }
+    public func isResyncing() throws -> Bool { try meta(.resync) == "1" }
 
     /// Ends a full re-sync once every page was pulled: drops or keeps the records the server
     /// did not send, by the rules above. `horizonTime` is the server's (milliseconds).
     public func finishFullResync(horizonTime: UInt64) throws -> ResyncSummary {
         try write {
-            let pushed = try metaInt("pushed_seq")
+            let pushed = try metaInt(.pushedSeq)
             var summary = ResyncSummary()
             var dropped: [UUIDString] = []
             let seeds = Set(Categories.seedChanges.map(\.id))
@@ -67,11 +67,11 @@ extension ReplicaStore {
             }
             for id in dropped {
                 try eraseConflictValues(of: id)
-                try db.run("DELETE FROM records WHERE scope = 0 AND id = ?", [.text(id.rawValue)])
+                try table.remove(id)
             }
             summary.dropped = dropped.count
             try db.execute("DELETE FROM resync_seen")
-            try setMeta("resync", nil)
+            try setMeta(.resync, nil)
             markErased()
             return summary
         }
@@ -95,12 +95,8 @@ extension ReplicaStore {
     public func purgeTombstones(deletedBefore horizonTime: UInt64) throws -> Int {
         guard horizonTime > 0 else { return 0 }
         return try write {
-            let cutoff = HLC(milliseconds: min(horizonTime, HLC.maxMilliseconds), counter: 0).hex
-            try db.run(
-                "DELETE FROM records WHERE scope = 0 AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
-                [.text(cutoff), .integer(try metaInt("pushed_seq")), .text(replicaID.rawValue)]
-            )
-            return db.changes
+            try table.purgeTombstones(stampedBefore: HLC(milliseconds: min(horizonTime, HLC.maxMilliseconds), counter: 0),
+                                      except: replicaID, above: try metaInt(.pushedSeq))
         }
     }
 

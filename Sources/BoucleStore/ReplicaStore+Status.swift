@@ -30,20 +30,19 @@ extension ReplicaStore {
     /// The replica's identity, cursors and counts.
     public func status() throws -> ReplicaStatus {
         let pending = try pendingRecords()
-        let records = try db.queryFirst("SELECT count(*) FROM records WHERE scope = 0 AND deleted IS NULL") { $0.int64(0) } ?? 0
+        let records = try table.liveCount()
         let conflicts = try db.queryFirst("SELECT count(*) FROM conflicts") { $0.int64(0) } ?? 0
-        let lastSync = try meta("last_sync").flatMap { UInt64($0) }
+        let lastSync = try meta(.lastSync).flatMap { UInt64($0) }
         return ReplicaStatus(
-            replicaID: replicaID, tenant: try meta("tenant") ?? tenant, team: team, server: try meta("server"),
-            hasToken: try meta("token") != nil, pendingRecords: pending, lastSync: lastSync,
-            conflicts: Int(conflicts), records: Int(records), digest: try table.digest()
+            replicaID: replicaID, tenant: try meta(.tenant) ?? tenant, team: team, server: try meta(.server),
+            hasToken: try meta(.token) != nil, pendingRecords: pending, lastSync: lastSync,
+            conflicts: Int(conflicts), records: records, digest: try table.digest()
         )
     }
 
     /// Records changed here (by edits or imports) and not yet pushed to a server.
     public func pendingRecords() throws -> Int {
-        let pushed = try metaInt("pushed_seq")
-        return Int(try db.queryFirst("SELECT count(*) FROM records WHERE scope = 0 AND seq > ?", [.integer(pushed)]) { $0.int64(0) } ?? 0)
+        try table.count(changedAfter: try metaInt(.pushedSeq))
     }
 
     /// The SHA-256 of this replica's canonical state (Protocol/SPEC.md §3).

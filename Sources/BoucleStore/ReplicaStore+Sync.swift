@@ -9,14 +9,14 @@ public struct PullCursor: Equatable, Sendable {
 extension ReplicaStore {
     /// The server URL and token saved in the replica.
     public func serverSettings() throws -> (server: String?, token: String?) {
-        (try meta("server"), try meta("token"))
+        (try meta(.server), try meta(.token))
     }
 
     /// Saves the server URL and token (`boucle sync --server … --token …`).
     public func saveServerSettings(server: String?, token: String?) throws {
         try write {
-            if let server { try setMeta("server", server) }
-            if let token { try setMeta("token", token) }
+            if let server { try setMeta(.server, server) }
+            if let token { try setMeta(.token, token) }
         }
     }
 
@@ -28,8 +28,8 @@ extension ReplicaStore {
     /// the fields changed after `pushed_seq`, and `pushed_seq` moves only with the last batch.
     public func pendingBatch(maxRecords: Int) throws -> ChangeSetPage {
         try db.transactionForReading {
-            let pushed = try metaInt("pushed_seq")
-            let after = max(pushed, try metaInt("push_after"))
+            let pushed = try metaInt(.pushedSeq)
+            let after = max(pushed, try metaInt(.pushAfter))
             return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after, limit: maxRecords)
         }
     }
@@ -40,10 +40,10 @@ extension ReplicaStore {
     public func markPushed(upTo next: Int64, more: Bool, lost: [Conflict]) throws {
         try write {
             if more {
-                try setMeta("push_after", String(next))
+                try setMeta(.pushAfter, String(next))
             } else {
-                if next > (try metaInt("pushed_seq")) { try setMeta("pushed_seq", String(next)) }
-                try setMeta("push_after", nil)
+                if next > (try metaInt(.pushedSeq)) { try setMeta(.pushedSeq, String(next)) }
+                try setMeta(.pushAfter, nil)
             }
             for conflict in lost {
                 let kind: Conflict.Kind = conflict.kind == .deleted ? .deleted : .beaten
@@ -56,7 +56,7 @@ extension ReplicaStore {
 
     /// Where the next pull starts.
     public func pullCursor() throws -> PullCursor {
-        PullCursor(since: try metaInt("pull_since"), after: try metaInt("pull_after"))
+        PullCursor(since: try metaInt(.pullSince), after: try metaInt(.pullAfter))
     }
 
     /// Merges one pulled page in one transaction and moves the pull cursor past it. When the
@@ -66,23 +66,23 @@ extension ReplicaStore {
         let resyncing = try isResyncing()
         return try importChangeSet(
             from: .decoded(page),
-            before: { [self] in try metaInt("pushed_seq") == seq },
+            before: { [self] in try metaInt(.pushedSeq) == seq },
             onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in
                 if nothingWasPending {
-                    try setMeta("pushed_seq", String(seq))
-                    try setMeta("push_after", nil)
+                    try setMeta(.pushedSeq, String(seq))
+                    try setMeta(.pushAfter, nil)
                 }
-                let since = try metaInt("pull_since")
-                try setMeta("pull_after", String(max(next, since)))
-                if !more { try setMeta("pull_since", String(max(next, since))) }
+                let since = try metaInt(.pullSince)
+                try setMeta(.pullAfter, String(max(next, since)))
+                if !more { try setMeta(.pullSince, String(max(next, since))) }
             }
         )
     }
 
     /// Records a successful sync's time.
     public func markSynced() throws {
-        try write { try setMeta("last_sync", String(environment.now())) }
+        try write { try setMeta(.lastSync, String(environment.now())) }
     }
 }
 
@@ -95,7 +95,7 @@ extension ReplicaStore {
     /// stamp elsewhere: being later, that one wins there, so re-stamp before exchanging files.
     public func restamp() throws -> Int {
         try write {
-            let pushed = try metaInt("pushed_seq")
+            let pushed = try metaInt(.pushedSeq)
             let now = environment.now()
             resetClock(toWallClock: now)
             var stale: [(UUIDString, RecordState)] = []

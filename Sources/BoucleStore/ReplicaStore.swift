@@ -53,12 +53,10 @@ public final class ReplicaStore {
         let replicaID = environment.newID()
         let store = ReplicaStore(db: db, environment: environment, replicaID: replicaID, team: team, tenant: tenant)
         try store.write {
-            var settings: [(String, String?)] = [
-                ("format", formatMarker), ("replica_id", replicaID.rawValue), ("team", team), ("tenant", tenant),
-                ("created_at", String(environment.now())),
+            let settings: [(MetaKey, String?)] = [
+                (.format, formatMarker), (.replicaID, replicaID.rawValue), (.team, team), (.tenant, tenant),
+                (.createdAt, String(environment.now())), (.server, server), (.token, token),
             ]
-            settings.append(("server", server))
-            settings.append(("token", token))
             for (key, value) in settings { try store.setMeta(key, value) }
             for change in Categories.seedChanges {
                 _ = try store.apply(change, seq: 0)
@@ -79,11 +77,11 @@ public final class ReplicaStore {
                 db.query("SELECT key, value FROM meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
                 uniquingKeysWith: { $1 }
             )
-            if let format = meta["format"], format != formatMarker, format.hasPrefix("boucle-replica-") {
+            if let format = meta[MetaKey.format.rawValue], format != formatMarker, format.hasPrefix("boucle-replica-") {
                 throw StoreError.otherFormat(path: path, found: String(format.prefix(40)), expected: formatMarker)
             }
-            guard meta["format"] == formatMarker, let id = meta["replica_id"].flatMap({ UUIDString($0) }),
-                  let team = meta["team"], let tenant = meta["tenant"]
+            guard meta[MetaKey.format.rawValue] == formatMarker, let id = meta[MetaKey.replicaID.rawValue].flatMap({ UUIDString($0) }),
+                  let team = meta[MetaKey.team.rawValue], let tenant = meta[MetaKey.tenant.rawValue]
             else { throw StoreError.notAReplica(path: path) }
             return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
         } catch let error as SQLiteError {
@@ -127,15 +125,32 @@ public final class ReplicaStore {
 
     // MARK: Settings
 
-    func meta(_ key: String) throws -> String? {
-        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key)]) { $0.text(0) } ?? nil
+    /// The keys of the `meta` table, each named once.
+    enum MetaKey: String {
+        case format, team, tenant, server, token, seq, resync
+        case replicaID = "replica_id", createdAt = "created_at"
+        /// The replica's hybrid logical clock, as a signed 64-bit number.
+        case clock = "hlc"
+        /// The sequence up to which everything was exported (`boucle export` without `--all`).
+        case exportedSeq = "exported_seq"
+        /// The sequence up to which everything is on the server; the last record of the
+        /// batches accepted since, during a push.
+        case pushedSeq = "pushed_seq", pushAfter = "push_after"
+        /// The pull cursor: where the last complete pull ended, and the last page received since.
+        case pullSince = "pull_since", pullAfter = "pull_after"
+        /// Wall-clock milliseconds of the last successful sync.
+        case lastSync = "last_sync"
     }
 
-    func setMeta(_ key: String, _ value: String?) throws {
-        try db.run("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [.text(key), value.map { .text($0) } ?? .null])
+    func meta(_ key: MetaKey) throws -> String? {
+        try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(key.rawValue)]) { $0.text(0) } ?? nil
     }
 
-    func metaInt(_ key: String) throws -> Int64 { try meta(key).flatMap { Int64($0) } ?? 0 }
+    func setMeta(_ key: MetaKey, _ value: String?) throws {
+        try db.run("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [.text(key.rawValue), value.map { .text($0) } ?? .null])
+    }
+
+    func metaInt(_ key: MetaKey) throws -> Int64 { try meta(key).flatMap { Int64($0) } ?? 0 }
 
     // MARK: Transactions
 
@@ -146,13 +161,13 @@ public final class ReplicaStore {
         let result: T
         do {
             result = try db.transaction {
-                clock = HLC(rawValue: UInt64(bitPattern: try metaInt("hlc")))
-                seq = try metaInt("seq")
-                tenant = try meta("tenant") ?? tenant
+                clock = HLC(rawValue: UInt64(bitPattern: try metaInt(.clock)))
+                seq = try metaInt(.seq)
+                tenant = try meta(.tenant) ?? tenant
                 let result = try body()
-                try setMeta("hlc", String(Int64(bitPattern: clock.rawValue)))
-                try setMeta("seq", String(seq))
-                try setMeta("tenant", tenant)
+                try setMeta(.clock, String(Int64(bitPattern: clock.rawValue)))
+                try setMeta(.seq, String(seq))
+                try setMeta(.tenant, tenant)
                 return result
             }
         } catch let error as SQLiteError {

@@ -25,20 +25,16 @@ extension ServerStore {
     public func compact(retention: UInt64) throws -> CompactionResult {
         let now = environment.now()
         let cutoff = now > retention ? now - retention : 0
-        let cutoffText = HLC(milliseconds: min(cutoff, HLC.maxMilliseconds), counter: 0).hex
+        let cutoffStamp = HLC(milliseconds: min(cutoff, HLC.maxMilliseconds), counter: 0)
         var result = CompactionResult()
         try writeTransaction {
             let tenants = try db.query("SELECT id, name FROM tenants ORDER BY name") { ($0.int64(0), $0.text(1) ?? "") }
             for (scope, name) in tenants {
-                let purgedUpTo = try db.queryFirst(
-                    "SELECT count(*), coalesce(max(seq), 0) FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?",
-                    [.integer(scope), .text(cutoffText)]
-                ) { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
-                if purgedUpTo.0 > 0 {
-                    try db.run("DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?", [.integer(scope), .text(cutoffText)])
+                let purged = try RecordTable(db: db, scope: scope).purgeTombstones(stampedBefore: cutoffStamp)
+                if purged.count > 0 {
                     try db.run("UPDATE tenants SET horizon = max(horizon, ?), horizon_time = max(horizon_time, ?) WHERE id = ?",
-                               [.integer(purgedUpTo.1), .integer(Int64(clamping: cutoff)), .integer(scope)])
-                    result.purged += Int(purgedUpTo.0)
+                               [.integer(purged.highestSeq), .integer(Int64(clamping: cutoff)), .integer(scope)])
+                    result.purged += purged.count
                 }
                 result.horizons[name] = try horizon(scope: scope)
             }

@@ -61,7 +61,7 @@ extension ServerStore {
 
     /// The server's sequence number: the cursor of a client that has everything.
     public func currentSequence() throws -> Int64 {
-        try db.queryFirst("SELECT value FROM server_meta WHERE key = 'seq'") { Int64($0.text(0) ?? "") ?? 0 } ?? 0
+        try db.queryFirst("SELECT value FROM server_meta WHERE key = ?", [.text(MetaKey.seq.rawValue)]) { Int64($0.text(0) ?? "") ?? 0 } ?? 0
     }
 
     /// Merges a change-set in one write transaction: `start` runs first under the write lock,
@@ -102,7 +102,7 @@ extension ServerStore {
                 }
                 try decoder.finish()
                 try finally()
-                try db.run("UPDATE server_meta SET value = ? WHERE key = 'seq'", [.text(String(seq))])
+                try db.run("UPDATE server_meta SET value = ? WHERE key = ?", [.text(String(seq)), .text(MetaKey.seq.rawValue)])
                 result.cursor = seq
                 return result
             }
@@ -131,7 +131,7 @@ extension ServerStore {
         /// Refuses the push when any change was ahead, saying by how much.
         func check() throws {
             guard count > 0 else { return }
-            throw Refusal(.clockAhead, "the server refused \(count) change\(count == 1 ? "" : "s") stamped up to \(Duration.describe(furthest)) ahead of its clock (the limit is \(Duration.describe(maxAhead))); nothing was applied")
+            throw Refusal(.clockAhead, "the server refused \(Plural.count(count, "change")) stamped up to \(Duration.describe(furthest)) ahead of its clock (the limit is \(Duration.describe(maxAhead))); nothing was applied")
         }
     }
 

@@ -44,6 +44,12 @@ public final class ServerStore {
     /// Set by a write that erased personal data, so the WAL is checkpointed after it.
     var erasedData = false
 
+    /// The keys of the `server_meta` table, each named once.
+    enum MetaKey: String {
+        case format, seq
+        case serverID = "server_id"
+    }
+
     /// The layout of the database; -1 stored fields as JSON (before `FieldsCodec`).
     static let formatMarker = "boucle-server-2"
 
@@ -56,16 +62,17 @@ public final class ServerStore {
             if existing == 0 {
                 try db.transaction {
                     try db.execute(ServerStore.schema)
-                    try db.run("INSERT OR IGNORE INTO server_meta(key, value) VALUES ('format', ?), ('server_id', ?), ('seq', '0')",
-                               [.text(ServerStore.formatMarker), .text(environment.newID().rawValue)])
+                    for (key, value) in [(MetaKey.format, ServerStore.formatMarker), (.serverID, environment.newID().rawValue), (.seq, "0")] {
+                        try db.run("INSERT OR IGNORE INTO server_meta(key, value) VALUES (?, ?)", [.text(key.rawValue), .text(value)])
+                    }
                 }
             }
             let meta = try Dictionary(db.query("SELECT key, value FROM server_meta") { ($0.text(0) ?? "", $0.text(1) ?? "") },
                                       uniquingKeysWith: { $1 })
-            if let format = meta["format"], format != ServerStore.formatMarker {
+            if let format = meta[MetaKey.format.rawValue], format != ServerStore.formatMarker {
                 throw StoreError.otherFormat(path: path, found: String(format.prefix(40)), expected: ServerStore.formatMarker)
             }
-            guard meta["format"] == ServerStore.formatMarker, let id = meta["server_id"].flatMap({ UUIDString($0) }) else {
+            guard meta[MetaKey.format.rawValue] == ServerStore.formatMarker, let id = meta[MetaKey.serverID.rawValue].flatMap({ UUIDString($0) }) else {
                 throw StoreError.notAServerDatabase(path: path)
             }
             self.db = db
