@@ -40,6 +40,19 @@ public struct CommandLineTool: Sendable {
             return Command(CommandSpec(spec.name, summary: spec.summary, positionals: spec.positionals,
                                        options: spec.options + globalOptions, examples: spec.examples), run: command.run)
         }
+        // A broken declaration is a bug of this program: found at every run, never shipped.
+        let problems = CommandLineTool.problems(of: self.commands)
+        precondition(problems.isEmpty, "\(program)'s commands are declared wrong: \(problems.joined(separator: "; "))")
+    }
+
+    /// What is wrong with `commands`' declarations (each spec's, and names given twice).
+    public static func problems(of commands: [Command]) -> [String] {
+        var problems = commands.flatMap { command in command.spec.problems().map { "`\(command.spec.name)`: \($0)" } }
+        var names: Set<String> = []
+        for command in commands where !names.insert(command.spec.name).inserted {
+            problems.append("command `\(command.spec.name)` is declared twice")
+        }
+        return problems
     }
 
     /// Runs the tool with `arguments` (without the program name); returns the exit status.

@@ -1,4 +1,7 @@
 /// One `--option` a command accepts: a flag (no value) or an option with a value.
+///
+/// Declared once, as a constant, and used both in its command's `CommandSpec` and to read its
+/// value (`ParsedArguments.value(_:)`): the name is never written twice.
 public struct OptionSpec: Sendable, Equatable {
     /// The long name with its dashes, e.g. `--category`.
     public let name: String
@@ -37,8 +40,10 @@ public struct PositionalSpec: Sendable, Equatable {
 
 /// What a command accepts, and the help text it shows.
 ///
-/// Invariants: option names start with `--` and are unique; at most the last positional is
-/// variadic; optional positionals come after required ones.
+/// Invariants (`problems()` lists the broken ones; `CommandLineTool` traps on any when it is
+/// built): the name is lowercase words; option names are `--long-name` or `-x`, unique, and not
+/// the tool's own (`--help`, `-h`, `--version`); only the last positional may be variadic;
+/// optional positionals come after required ones. (A flag cannot be declared required.)
 public struct CommandSpec: Sendable {
     /// The command's words after the program name, e.g. `offer add`.
     public let name: String
@@ -60,21 +65,62 @@ public struct CommandSpec: Sendable {
     func option(named name: String) -> OptionSpec? {
         options.first { $0.name == name }
     }
+
+    /// The invariants this spec breaks, in words; empty when it is sound.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        let words = name.split(separator: " ", omittingEmptySubsequences: false)
+        if words.isEmpty || words.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLowercase || $0 == "-" } }) {
+            problems.append("command name \"\(name)\" is not lowercase words")
+        }
+        var seen: Set<String> = []
+        for option in options {
+            if !CommandSpec.isOptionName(option.name) { problems.append("option \(option.name) is neither --long-name nor -x") }
+            if ["--help", "-h", "--version"].contains(option.name) { problems.append("option \(option.name) is the tool's own") }
+            if !seen.insert(option.name).inserted { problems.append("option \(option.name) is declared twice") }
+        }
+        for (index, positional) in positionals.enumerated() {
+            if positional.variadic, index != positionals.count - 1 { problems.append("positional \(positional.name) is variadic but not last") }
+            if !positional.optional, positionals[..<index].contains(where: \.optional) {
+                problems.append("positional \(positional.name) is required after an optional one")
+            }
+        }
+        return problems
+    }
+
+    /// `--name` (lowercase words joined by `-`) or `-x`.
+    static func isOptionName(_ name: String) -> Bool {
+        let letters = { (text: Substring) in !text.isEmpty && text.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" } }
+        if name.hasPrefix("--") { return letters(name.dropFirst(2)) && name.dropFirst(2).first?.isLetter == true }
+        return name.count == 2 && name.hasPrefix("-") && name.last?.isLetter == true && name.last?.isLowercase == true
+    }
 }
 
-/// The arguments of one invocation, checked against its `CommandSpec`.
+/// The arguments of one invocation, checked against its `CommandSpec`; options are read by
+/// their `OptionSpec`.
 public struct ParsedArguments: Sendable, Equatable {
     public var positionals: [String] = []
-    public var values: [String: [String]] = [:]
-    public var flags: Set<String> = []
+    /// The values given, by option name.
+    var values: [String: [String]] = [:]
+    /// The flags given, by name.
+    var flags: Set<String> = []
+
+    public init(positionals: [String] = []) {
+        self.positionals = positionals
+    }
 
     /// The value of a (non-repeatable) option, if given.
-    public func value(_ name: String) -> String? { values[name]?.last }
+    public func value(_ option: OptionSpec) -> String? { values[option.name]?.last }
+    /// The value of an option the spec requires (the parser made sure it is there).
+    public func required(_ option: OptionSpec) throws(UsageError) -> String {
+        guard let value = value(option) else { throw UsageError("\(option.name) is required") }
+        return value
+    }
     /// Every value of a repeatable option, in order.
-    public func all(_ name: String) -> [String] { values[name] ?? [] }
-    public func flag(_ name: String) -> Bool { flags.contains(name) }
+    public func all(_ option: OptionSpec) -> [String] { values[option.name] ?? [] }
+    public func flag(_ option: OptionSpec) -> Bool { flags.contains(option.name) }
     /// True when the option was given, as a flag or with a value.
-    public func has(_ name: String) -> Bool { flags.contains(name) || values[name] != nil }
+    public func has(_ option: OptionSpec) -> Bool { flags.contains(option.name) || values[option.name] != nil }
 }
 
 /// A failure a user can act on, reported by either tool as `PROGRAM: error: …` with exit status 1.

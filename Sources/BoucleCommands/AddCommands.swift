@@ -4,28 +4,28 @@ import BoucleStore
 
 /// `boucle init`: creates the replica file.
 enum InitCommand {
+    /// The team of a replica made without `--team`.
+    static let defaultTeam = "default"
+    static let team = OptionSpec.value("--team", "TEAM", help: "the team that owns records made here (default: \(defaultTeam))")
+    static let tenant = OptionSpec.value("--tenant", "TENANT", help: "the tenant (city) this replica belongs to; learnt at first sync or import if left out")
+
     static let command = Command(
         "init",
         summary: "Create the replica file.",
-        options: [
-            .value("--server", "URL", help: "the city's boucle-server, e.g. http://127.0.0.1:8080"),
-            .value("--token", "TOKEN", help: "the bearer token the city gave this team"),
-            .value("--team", "TEAM", help: "the team that owns records made here (default: default)"),
-            .value("--tenant", "TENANT", help: "the tenant (city) this replica belongs to; learnt at first sync or import if left out"),
-        ],
+        options: [BoucleCLI.server, BoucleCLI.token, team, tenant],
         examples: ["boucle init --team maraude-nord", "boucle --replica /media/usb/round.db init --team croix-rousse"]
     ) { context in
-        for option in ["--team", "--tenant"] {
+        for option in [team, tenant] {
             if let name = context.arguments.value(option), !FieldKind.isSlug(name) {
-                throw UsageError("\(option) takes 1 to 40 of a-z, 0-9 and -, e.g. maraude-nord")
+                throw UsageError("\(option.name) takes 1 to 40 of a-z, 0-9 and -, e.g. maraude-nord")
             }
         }
         let store = try ReplicaStore.create(
             at: context.replicaPath,
-            team: context.arguments.value("--team") ?? "default",
-            tenant: context.arguments.value("--tenant") ?? "",
-            server: context.arguments.value("--server"),
-            token: context.arguments.value("--token"),
+            team: context.arguments.value(team) ?? defaultTeam,
+            tenant: context.arguments.value(tenant) ?? "",
+            server: context.arguments.value(BoucleCLI.server),
+            token: context.arguments.value(BoucleCLI.token),
             environment: context.environment
         )
         if context.json {
@@ -103,17 +103,18 @@ enum AddCommands {
     private static func addCommand(_ collection: RecordCollection, summary: String, fields: [FieldOption],
                                    examples: [String]) -> Command {
         let required = Set(EditRules.required[collection] ?? [])
-        let options = fields.map { field in
-            field.option.valueName.map { OptionSpec.value(field.option.name, $0, help: field.option.help, required: required.contains(field.field)) }
-                ?? field.option
+        let fields = fields.map { field in
+            FieldOption(option: field.option.valueName.map {
+                OptionSpec.value(field.option.name, $0, help: field.option.help, required: required.contains(field.field))
+            } ?? field.option, field: field.field)
         }
-        return Command("\(collection.rawValue) add", summary: summary, options: options, examples: examples) { context in
+        return Command("\(collection.rawValue) add", summary: summary, options: fields.map(\.option), examples: examples) { context in
             let store = try context.openStore()
             var values: [String: FieldValue] = [:]
             for field in fields {
                 if field.option.valueName == nil {
-                    if context.arguments.flag(field.option.name) { values[field.field] = .bool(true) }
-                } else if let text = context.arguments.value(field.option.name) {
+                    if context.arguments.flag(field.option) { values[field.field] = .bool(true) }
+                } else if let text = context.arguments.value(field.option) {
                     values[field.field] = try FieldInput.value(text, field: field.field, in: collection, store: store)
                 }
             }

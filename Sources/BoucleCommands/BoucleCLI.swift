@@ -7,11 +7,16 @@ import Foundation
 public enum BoucleCLI {
     public static let version = "0.1.0"
 
+    /// The replica file when neither `--replica` nor `$BOUCLE_REPLICA` names one.
+    static let defaultReplica = "boucle.db"
+    static let replica = OptionSpec.value("--replica", "PATH", help: "the replica file (default: $BOUCLE_REPLICA, else ./\(defaultReplica))")
+    static let json = OptionSpec.flag("--json", help: "print JSON instead of text")
+    /// `--server` and `--token`, for `init` and `sync`.
+    static let server = OptionSpec.value("--server", "URL", help: "the city's boucle-server, e.g. http://127.0.0.1:8080 (saved in the replica)")
+    static let token = OptionSpec.value("--token", "TOKEN", help: "the bearer token the city gave this team (saved in the replica)")
+
     /// Options every command takes.
-    static let globalOptions: [OptionSpec] = [
-        .value("--replica", "PATH", help: "the replica file (default: $BOUCLE_REPLICA, else ./boucle.db)"),
-        .flag("--json", help: "print JSON instead of text"),
-    ]
+    static let globalOptions: [OptionSpec] = [replica, json]
 
     /// The tool, its commands in the order `boucle --help` lists them.
     public static let tool = CommandLineTool(

@@ -15,8 +15,8 @@ struct Context {
     init(arguments: ParsedArguments) {
         self.arguments = arguments
         let variable = ProcessInfo.processInfo.environment["BOUCLE_REPLICA"].flatMap { $0.isEmpty ? nil : $0 }
-        replicaPath = arguments.value("--replica") ?? variable ?? "boucle.db"
-        json = arguments.flag("--json")
+        replicaPath = arguments.value(BoucleCLI.replica) ?? variable ?? BoucleCLI.defaultReplica
+        json = arguments.flag(BoucleCLI.json)
     }
 
     /// Opens the replica.
@@ -34,8 +34,7 @@ struct Context {
     func printJSON(_ value: JSONValue) { StandardStreams.out(JSONWriter.string(value, pretty: true) + "\n") }
 
     /// The value of a required option.
-    func required(_ name: String) throws -> String {
-        guard let value = arguments.value(name) else { throw UsageError("\(name) is required") }
-        return value
+    func required(_ option: OptionSpec) throws -> String {
+        try arguments.required(option)
     }
 }

@@ -5,20 +5,22 @@ import BoucleStore
 /// `boucle match`, `boucle category add` and `boucle stats`: putting a neighbour's offer in
 /// front of a neighbour's need.
 enum DomainCommands {
+    static let within = OptionSpec.value("--within", "METERS", help: "leave out located offers further than this")
+    static let offer = OptionSpec.value("--offer", "OFFER_ID", help: "record a match of the request with this offer (status proposed)")
+    static let slug = OptionSpec.value("--slug", "S", help: "a-z, 0-9 and -, e.g. cooking", required: true)
+    static let label = OptionSpec.value("--label", "L", help: "the French label, e.g. \"Repas partagés\"", required: true)
+
     static let match = Command(
         "match",
         summary: "List the open offers for a request (same address first, remote ones, then nearest), or record a match.",
         positionals: [PositionalSpec("REQUEST_ID", help: "the request's id (or a unique prefix of it)")],
-        options: [
-            .value("--within", "METERS", help: "leave out located offers further than this"),
-            .value("--offer", "OFFER_ID", help: "record a match of the request with this offer (status proposed)"),
-        ],
+        options: [within, offer],
         examples: ["boucle match 3f2a9c1e --within 1500", "boucle match 3f2a9c1e --offer 7d41c0aa"]
     ) { context in
         let store = try context.openStore()
         let request = try store.record(try store.resolveID(context.arguments.positionals[0]))
         guard request.collection == .request else { throw CommandFailure("\(request.id) is a \(request.collection.rawValue), not a request") }
-        if let offerText = context.arguments.value("--offer") {
+        if let offerText = context.arguments.value(offer) {
             let recorded = try store.recordMatch(request: request.id, offer: try store.resolveID(offerText))
             if context.json {
                 context.printJSON(.object(["match": .string(recorded.id.rawValue), "request_status": recorded.requestStatus.map { .string($0) } ?? .null]))
@@ -30,10 +32,7 @@ enum DomainCommands {
             }
             return
         }
-        let within = try context.arguments.value("--within").map { text -> Double in
-            guard let meters = Double(text), meters >= 0, meters.isFinite else { throw UsageError("--within takes a distance in metres, e.g. 1500") }
-            return meters
-        }
+        let within = try ReadCommands.meters(within, in: context)
         let offers = try store.records(in: .offer).filter { $0.text("status") == "open" && $0.text("category") == request.text("category") }
         let byID = Dictionary(uniqueKeysWithValues: offers.map { ($0.id, $0) })
         let ranked = Matching.rank(request: request.place, offers: offers.map { ($0.id, $0.place) }, within: within)
@@ -74,17 +73,14 @@ enum DomainCommands {
     static let categoryAdd = Command(
         "category add",
         summary: "Add a category of help; it reaches every replica like any record.",
-        options: [
-            .value("--slug", "S", help: "a-z, 0-9 and -, e.g. cooking", required: true),
-            .value("--label", "L", help: "the French label, e.g. \"Repas partagés\"", required: true),
-        ],
+        options: [slug, label],
         examples: [#"boucle category add --slug cooking --label "Repas partagés""#]
     ) { context in
-        let slug = try context.required("--slug")
-        guard FieldKind.isSlug(slug) else { throw UsageError("--slug takes 1 to 40 of a-z, 0-9 and -") }
-        let id = try context.openStore().perform(.create(.category, fields: ["slug": .text(slug), "label": .text(try context.required("--label"))])).id
+        let slugText = try context.required(slug)
+        guard FieldKind.isSlug(slugText) else { throw UsageError("--slug takes 1 to 40 of a-z, 0-9 and -") }
+        let id = try context.openStore().perform(.create(.category, fields: ["slug": .text(slugText), "label": .text(try context.required(label))])).id
         if context.json {
-            context.printJSON(.object(["id": .string(id.rawValue), "slug": .string(slug)]))
+            context.printJSON(.object(["id": .string(id.rawValue), "slug": .string(slugText)]))
         } else {
             context.say(id.rawValue)
         }

@@ -5,13 +5,12 @@ import Foundation
 
 /// `boucle export-geojson`: the located open offers and requests, for uMap or QGIS.
 enum MapCommands {
+    static let withContacts = OptionSpec.flag("--with-contacts", help: "add names, phones, addresses and details, and exact coordinates")
+
     static let exportGeoJSON = Command(
         "export-geojson",
         summary: "Write the located open offers and requests as GeoJSON (RFC 7946), for uMap or QGIS.",
-        options: [
-            .value("-o", "FILE", help: "the file to write (replaced if it exists); default: standard output"),
-            .flag("--with-contacts", help: "add names, phones, addresses and details, and exact coordinates"),
-        ],
+        options: [SpreadsheetCommands.outputOrStdout, withContacts],
         examples: [
             "boucle export-geojson -o carte.geojson",
             "# without --with-contacts: no contact_name, phone, on_behalf_of, address or details, and",
@@ -20,19 +19,19 @@ enum MapCommands {
     ) { context in
         let store = try context.openStore()
         let records = try store.records(in: .offer) + store.records(in: .request)
-        let withContacts = context.arguments.flag("--with-contacts")
-        let features = records.compactMap { GeoJSONExport.feature($0, withContacts: withContacts) }
+        let contacts = context.arguments.flag(withContacts)
+        let features = records.compactMap { GeoJSONExport.feature($0, withContacts: contacts) }
         let collection = JSONValue.object(["type": .string("FeatureCollection"), "features": .array(features)])
         let bytes = JSONWriter.encode(collection, pretty: true) + [UInt8(ascii: "\n")]
-        guard let path = context.arguments.value("-o") else {
+        guard let path = context.arguments.value(SpreadsheetCommands.outputOrStdout) else {
             context.write(String(decoding: bytes, as: UTF8.self))
             return
         }
         try Files.write(bytes, to: path)
         if context.json {
-            context.printJSON(.object(["file": .string(path), "features": .number(Double(features.count)), "contacts": .bool(withContacts)]))
+            context.printJSON(.object(["file": .string(path), "features": .number(Double(features.count)), "contacts": .bool(contacts)]))
         } else {
-            context.say("wrote \(Plural.count(features.count, "feature")) to \(path)\(withContacts ? " (with contacts)" : "")")
+            context.say("wrote \(Plural.count(features.count, "feature")) to \(path)\(contacts ? " (with contacts)" : "")")
         }
     }
 }

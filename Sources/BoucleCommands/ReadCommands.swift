@@ -4,17 +4,25 @@ import BoucleStore
 
 /// `boucle list`, `boucle show` and `boucle categories`.
 enum ReadCommands {
+    static let category = OptionSpec.value("--category", "C", help: "only this category")
+    static let status = OptionSpec.value("--status", "S", help: "only this status")
+    static let near = OptionSpec.value("--near", "LAT,LON", help: "only located records, nearest first (with --within)")
+    static let within = OptionSpec.value("--within", "METERS", help: "with --near: no further than this")
+    static let address = OptionSpec.value("--address", "TEXT", help: "only records in the same building as this address")
+
+    /// The distance `option` gives, in metres, if given.
+    static func meters(_ option: OptionSpec, in context: Context) throws -> Double? {
+        try context.arguments.value(option).map { text in
+            guard let meters = Double(text), meters >= 0, meters.isFinite else { throw UsageError("\(option.name) takes a distance in metres, e.g. 1500") }
+            return meters
+        }
+    }
+
     static let list = Command(
         "list",
         summary: "List the records of a collection (offer, request, match, round, signup, category).",
         positionals: [PositionalSpec("COLLECTION", help: RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))],
-        options: [
-            .value("--category", "C", help: "only this category"),
-            .value("--status", "S", help: "only this status"),
-            .value("--near", "LAT,LON", help: "only located records, nearest first (with --within)"),
-            .value("--within", "METERS", help: "with --near: no further than this"),
-            .value("--address", "TEXT", help: "only records in the same building as this address"),
-        ],
+        options: [category, status, near, within, address],
         examples: ["boucle list offer --category groceries --status open", "boucle list request --near 45.7676,4.8344 --within 800",
                    "boucle list request --address \"12 rue Mercière, 69002 Lyon\"", "boucle list request --json"]
     ) { context in
@@ -24,25 +32,21 @@ enum ReadCommands {
         }
         let store = try context.openStore()
         var records = try store.records(in: collection)
-        for (option, field) in [("--category", "category"), ("--status", "status")] {
+        for (option, field) in [(category, "category"), (status, "status")] {
             if let wanted = context.arguments.value(option) {
                 records = records.filter { $0.text(field) == wanted }
             }
         }
-        if let address = context.arguments.value("--address") {
+        if let address = context.arguments.value(address) {
             guard let key = AddressKey.make(address) else { throw UsageError("--address needs a street address") }
             records = records.filter { $0.place.buildingKey == key }
         }
-        if context.arguments.has("--within"), !context.arguments.has("--near") {
+        if context.arguments.has(within), !context.arguments.has(near) {
             throw UsageError("--within goes with --near LAT,LON")
         }
-        if let near = context.arguments.value("--near") {
+        if let near = context.arguments.value(near) {
             guard let center = Coordinate(near) else { throw UsageError("--near takes LAT,LON, e.g. 45.7676,4.8344") }
-            let within = try context.arguments.value("--within").map { text -> Double in
-                guard let meters = Double(text), meters >= 0, meters.isFinite else { throw UsageError("--within takes a distance in metres") }
-                return meters
-            }
-            records = nearest(records, to: center, within: within)
+            records = nearest(records, to: center, within: try meters(within, in: context))
         }
         if context.json {
             context.printJSON(.array(records.map(Rendering.json)))

@@ -6,6 +6,9 @@ import Foundation
 /// `boucle import-csv`, `boucle export-csv` and `boucle export-geojson`: the spreadsheets
 /// associations keep their lists in, and maps for uMap or QGIS.
 enum SpreadsheetCommands {
+    /// `-o FILE` for the exports that write to standard output without it.
+    static let outputOrStdout = OptionSpec.value("-o", "FILE", help: "the file to write (replaced if it exists); default: standard output")
+
     static let importCSV = Command(
         "import-csv",
         summary: "Add and update records from a CSV file (a bad row imports nothing).",
@@ -48,7 +51,7 @@ enum SpreadsheetCommands {
         "export-csv",
         summary: "Write the live records of a collection as CSV, one row a record, in id order.",
         positionals: [PositionalSpec("COLLECTION", help: RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))],
-        options: [.value("-o", "FILE", help: "the file to write (replaced if it exists); default: standard output")],
+        options: [outputOrStdout],
         examples: ["boucle export-csv request -o demandes.csv", "boucle export-csv offer > offres.csv"]
     ) { context in
         let collection = try SpreadsheetColumns.collection(context.arguments.positionals[0])
@@ -57,7 +60,7 @@ enum SpreadsheetCommands {
         var bytes: [UInt8] = []
         CSV.appendRow(SpreadsheetColumns.header(collection), to: &bytes)
         for record in records { CSV.appendRow(SpreadsheetColumns.cells(record), to: &bytes) }
-        guard let path = context.arguments.value("-o") else {
+        guard let path = context.arguments.value(outputOrStdout) else {
             context.write(String(decoding: bytes, as: UTF8.self))
             return
         }

@@ -35,13 +35,15 @@ enum StatusCommands {
         context.say(rows.map { "\($0.0):\(String(repeating: " ", count: 11 - $0.0.count))\($0.1)" }.joined(separator: "\n"))
     }
 
+    static let clear = OptionSpec.flag("--clear", help: "acknowledge and empty the log")
+
     static let conflicts = Command(
         "conflicts",
         summary: "Show the conflict log: every write that lost, and to what.",
-        options: [.flag("--clear", help: "acknowledge and empty the log")]
+        options: [clear]
     ) { context in
         let store = try context.openStore()
-        if context.arguments.flag("--clear") {
+        if context.arguments.flag(clear) {
             let count = try store.clearConflicts()
             if context.json {
                 context.printJSON(.object(["cleared": .number(Double(count))]))

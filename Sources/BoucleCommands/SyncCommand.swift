@@ -12,19 +12,17 @@ import Networking
 /// Each pushed batch and each pulled page is one transaction on both sides, so a sync cut at
 /// any point loses nothing and the next one resumes where it stopped.
 enum SyncCommand {
+    static let restamp = OptionSpec.flag("--restamp", help: "first re-stamp pending changes stamped ahead of this laptop's (corrected) clock")
+
     static let command = Command(
         "sync",
         summary: "Push pending changes to the server and pull everyone else's.",
-        options: [
-            .value("--server", "URL", help: "the server, e.g. http://127.0.0.1:8080 (saved in the replica)"),
-            .value("--token", "TOKEN", help: "the bearer token (saved in the replica)"),
-            .flag("--restamp", help: "first re-stamp pending changes stamped ahead of this laptop's (corrected) clock"),
-        ],
+        options: [BoucleCLI.server, BoucleCLI.token, restamp],
         examples: ["boucle sync", "boucle sync --server http://127.0.0.1:8080 --token boucle_…", "boucle sync --restamp"]
     ) { context in
         let store = try context.openStore()
-        if context.arguments.has("--server") || context.arguments.has("--token") {
-            try store.saveServerSettings(server: context.arguments.value("--server"), token: context.arguments.value("--token"))
+        if context.arguments.has(BoucleCLI.server) || context.arguments.has(BoucleCLI.token) {
+            try store.saveServerSettings(server: context.arguments.value(BoucleCLI.server), token: context.arguments.value(BoucleCLI.token))
         }
         let settings = try store.serverSettings()
         guard let server = settings.server else {
@@ -33,7 +31,7 @@ enum SyncCommand {
         guard let token = settings.token else {
             throw CommandFailure("this replica has no token: run `boucle sync --token TOKEN` with the token the city gave your team")
         }
-        if context.arguments.flag("--restamp") {
+        if context.arguments.flag(restamp) {
             let count = try store.restamp()
             StandardStreams.err("re-stamped \(Plural.count(count, "pending record")) with this laptop's clock\n")
         }

@@ -16,6 +16,15 @@ public enum Duration {
         return overflow || product > 100 * 365 * 86_400_000 ? nil : product
     }
 
+    /// The option form `parse` reads back: the largest unit that divides `milliseconds`
+    /// (`90d`, `5m`, `1h`, `30s`).
+    public static func option(_ milliseconds: UInt64) -> String {
+        for (unit, scale) in [("d", UInt64(86_400_000)), ("h", 3_600_000), ("m", 60_000)] where milliseconds % scale == 0 && milliseconds > 0 {
+            return "\(milliseconds / scale)\(unit)"
+        }
+        return "\(milliseconds / 1000)s"
+    }
+
     /// `2 h 5 min`, `5 min`, `40 s`, `90 d` for people.
     public static func describe(_ milliseconds: UInt64) -> String {
         let seconds = milliseconds / 1000

@@ -6,12 +6,16 @@ import Networking
 
 /// The limits a server keeps against slow, stuck, greedy or hostile clients.
 public struct ServerLimits: Sendable {
+    public static let defaultMaxConnections = 512
+    public static let defaultIdleTimeout: Double = 15
+    public static let defaultRequestTimeout: Double = 30
+
     /// Connections served at once; one more is answered 503 and closed.
-    public var maxConnections = 512
+    public var maxConnections = ServerLimits.defaultMaxConnections
     /// How long one `recv` may wait: an idle keep-alive connection is closed after it.
-    public var idleTimeout: Double = 15
+    public var idleTimeout = ServerLimits.defaultIdleTimeout
     /// How long one request may take to arrive in full (against byte-by-byte senders).
-    public var requestTimeout: Double = 30
+    public var requestTimeout = ServerLimits.defaultRequestTimeout
     public var http = HTTPLimits()
 
     public init() {}

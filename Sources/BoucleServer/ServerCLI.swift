@@ -4,15 +4,17 @@ import BoucleProtocol
 import BoucleStore
 import Dispatch
 import Foundation
+import HTTPCodec
 import Networking
 
 /// The `boucle-server` command line: serving, tenants and tokens, imports and backups.
 public enum ServerCLI {
     public static let version = "0.1.0"
 
-    static let globalOptions: [OptionSpec] = [
-        .value("--db", "PATH", help: "the server database (default: ./boucle-server.db)"),
-    ]
+    /// The database when `--db` names none.
+    static let defaultDatabase = "boucle-server.db"
+    static let database = OptionSpec.value("--db", "PATH", help: "the server database (default: ./\(defaultDatabase))")
+    static let globalOptions: [OptionSpec] = [database]
 
     public static let tool = CommandLineTool(
         program: "boucle-server", version: version,
@@ -41,51 +43,56 @@ public enum ServerCLI {
     public static func run(_ arguments: [String]) -> Int32 { tool.run(arguments) }
 
     static func databasePath(_ arguments: ParsedArguments) -> String {
-        arguments.value("--db") ?? "boucle-server.db"
+        arguments.value(database) ?? defaultDatabase
     }
 
     static func openStore(_ arguments: ParsedArguments) throws -> ServerStore {
         try ServerStore(path: databasePath(arguments))
     }
 
+    /// Where `serve` listens unless told.
+    static let defaultListen = "127.0.0.1:8080"
+    static let listen = OptionSpec.value("--listen", "HOST:PORT", help: "where to listen (default: \(defaultListen); port 0 picks a free one)")
+    static let maxConnections = OptionSpec.value("--max-connections", "N", help: "connections served at once (default: \(ServerLimits.defaultMaxConnections))")
+    static let maxBody = OptionSpec.value("--max-body", "BYTES", help: "the largest request body (default: \(HTTPLimits.defaultMaxBodyBytes))")
+    static let retention = OptionSpec.value("--tombstone-retention", "DURATION",
+                                            help: "how long deletions are remembered (default: \(Duration.option(SyncDefaults.tombstoneRetention)); s, m, h or d)")
+    static let maxClockAhead = OptionSpec.value("--max-clock-ahead", "DURATION",
+                                                help: "refuse changes stamped further ahead of this server's clock (default: \(Duration.option(SyncDefaults.maxClockAhead)))")
+    static let pageRecords = OptionSpec.value("--page-records", "N",
+                                              help: "records per pulled page unless the client asks fewer (default and most: \(SyncDefaults.maxPageRecords))")
+
     static let serve = Command(CommandSpec(
         "serve", summary: "Serve the sync protocol over HTTP/1.1 until SIGTERM or SIGINT.",
-        options: [
-            .value("--listen", "HOST:PORT", help: "where to listen (default: 127.0.0.1:8080; port 0 picks a free one)"),
-            .value("--max-connections", "N", help: "connections served at once (default: 512)"),
-            .value("--max-body", "BYTES", help: "the largest request body (default: 16777216)"),
-            .value("--tombstone-retention", "DURATION", help: "purge tombstones older than this, every hour (default: 90d; s, m, h or d)"),
-            .value("--max-clock-ahead", "DURATION", help: "refuse changes stamped further ahead of this server's clock (default: 5m)"),
-            .value("--page-records", "N", help: "records per pulled page unless the client asks fewer (default and most: 10000)"),
-        ],
+        options: [listen, maxConnections, maxBody, retention, maxClockAhead, pageRecords],
         examples: ["boucle-server serve --db /var/lib/boucle/boucle-server.db --listen 127.0.0.1:8080"]
     )) { arguments in
-        let text = arguments.value("--listen") ?? "127.0.0.1:8080"
-        guard let address = SocketAddress(text) else { throw UsageError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080") }
+        let text = arguments.value(listen) ?? defaultListen
+        guard let address = SocketAddress(text) else { throw UsageError("--listen takes HOST:PORT, e.g. \(defaultListen)") }
         var limits = ServerLimits()
-        if let value = arguments.value("--max-connections") {
+        if let value = arguments.value(maxConnections) {
             guard let number = Int(value), number > 0 else { throw UsageError("--max-connections takes a number above 0") }
             limits.maxConnections = number
         }
-        if let value = arguments.value("--max-body") {
+        if let value = arguments.value(maxBody) {
             guard let number = Int(value), number > 0 else { throw UsageError("--max-body takes a number of bytes above 0") }
             limits.http.maxBodyBytes = number
         }
-        let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
-        let maxClockAhead = try duration(arguments, "--max-clock-ahead", default: SyncDefaults.maxClockAhead)
-        var pageRecords = SyncDefaults.maxPageRecords
-        if let value = arguments.value("--page-records") {
+        let retentionTime = try duration(arguments, retention, default: SyncDefaults.tombstoneRetention)
+        let clockAhead = try duration(arguments, maxClockAhead, default: SyncDefaults.maxClockAhead)
+        var recordsPerPage = SyncDefaults.maxPageRecords
+        if let value = arguments.value(pageRecords) {
             guard let number = Int(value), (1...SyncDefaults.maxPageRecords).contains(number) else {
                 throw UsageError("--page-records takes a number from 1 to \(SyncDefaults.maxPageRecords)")
             }
-            pageRecords = number
+            recordsPerPage = number
         }
         let path = databasePath(arguments)
         // Block SIGTERM and SIGINT before any thread starts, so that every thread inherits the
         // mask and a signal sent at any moment waits, pending, for the thread that `sigwait`s it.
         let stopSignals = StopSignals()
         _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
-        let service = BoucleService(databasePath: path, maxClockAhead: maxClockAhead, pageRecords: pageRecords)
+        let service = BoucleService(databasePath: path, maxClockAhead: clockAhead, pageRecords: recordsPerPage)
         let box = ServerBox()
         let server: HTTPServer
         do {
@@ -106,29 +113,27 @@ public enum ServerCLI {
             server.stop()
         }
         StandardStreams.out("boucle-server \(version) listening on \(server.boundAddress) (database \(path))\n")
-        Compactor.start(databasePath: path, retention: retention)
+        Compactor.start(databasePath: path, retention: retentionTime)
         server.run()
         StandardStreams.err("boucle-server: stopped\n")
     }
 
-    static let defaultRetention: UInt64 = 90 * 86_400_000
-
     /// A duration option (`90d`, `5m`), or its default.
-    static func duration(_ arguments: ParsedArguments, _ name: String, default value: UInt64) throws -> UInt64 {
-        guard let text = arguments.value(name) else { return value }
+    static func duration(_ arguments: ParsedArguments, _ option: OptionSpec, default value: UInt64) throws -> UInt64 {
+        guard let text = arguments.value(option) else { return value }
         guard let milliseconds = Duration.parse(text) else {
-            throw UsageError("\(name) takes a whole number and a unit, s, m, h or d, e.g. 90d or 5m")
+            throw UsageError("\(option.name) takes a whole number and a unit, s, m, h or d, e.g. 90d or 5m")
         }
         return milliseconds
     }
 
     static let compact = Command(CommandSpec(
         "compact", summary: "Purge tombstones older than the retention; safe while the server runs.",
-        options: [.value("--tombstone-retention", "DURATION", help: "how long deletions are remembered (default: 90d)")]
+        options: [retention]
     )) { arguments in
-        let retention = try duration(arguments, "--tombstone-retention", default: defaultRetention)
-        let result = try openStore(arguments).compact(retention: retention)
-        var lines = ["purged \(Plural.count(result.purged, "tombstone")) deleted more than \(Duration.describe(retention)) ago"]
+        let retentionTime = try duration(arguments, retention, default: SyncDefaults.tombstoneRetention)
+        let result = try openStore(arguments).compact(retention: retentionTime)
+        var lines = ["purged \(Plural.count(result.purged, "tombstone")) deleted more than \(Duration.describe(retentionTime)) ago"]
         for (tenant, horizon) in result.horizons.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(tenant): horizon \(horizon.sequence)")
         }
@@ -143,25 +148,28 @@ public enum ServerCLI {
         StandardStreams.out("created tenant \(arguments.positionals[0])\n")
     }
 
+    /// `--tenant T`, required by the commands that work in one tenant.
+    static let tenant = OptionSpec.value("--tenant", "T", help: "the tenant", required: true)
+    static let team = OptionSpec.value("--team", "TEAM", help: "the team whose records it writes", required: true)
+    static let role = OptionSpec.value("--role", "ROLE", help: "field (writes its team's records), coordinator (also deletes them) or admin (anything in the tenant)", required: true)
+    static let tenantFilter = OptionSpec.value("--tenant", "T", help: "only this tenant's tokens")
+    static let json = OptionSpec.flag("--json", help: "print JSON instead of text")
+
     static let tokenCreate = Command(CommandSpec(
         "token create", summary: "Create a bearer token and print it once (only its hash is kept).",
-        options: [
-            .value("--tenant", "T", help: "the tenant the token works in", required: true),
-            .value("--team", "TEAM", help: "the team whose records it writes", required: true),
-            .value("--role", "ROLE", help: "field (writes its team's records), coordinator (also deletes them) or admin (anything in the tenant)", required: true),
-        ],
+        options: [tenant, team, role],
         examples: ["boucle-server token create --tenant lyon --team maraude-nord --role field"]
     )) { arguments in
-        guard let role = Role(rawValue: arguments.value("--role") ?? "") else { throw UsageError("--role is field, coordinator or admin") }
-        let token = try openStore(arguments).createToken(tenant: arguments.value("--tenant") ?? "", team: arguments.value("--team") ?? "", role: role)
+        guard let role = Role(rawValue: try arguments.required(role)) else { throw UsageError("--role is field, coordinator or admin") }
+        let token = try openStore(arguments).createToken(tenant: try arguments.required(tenant), team: try arguments.required(team), role: role)
         StandardStreams.out(token + "\n")
     }
 
     static let tokenList = Command(CommandSpec(
         "token list", summary: "List tokens (never their secrets).",
-        options: [.value("--tenant", "T", help: "only this tenant's tokens")]
+        options: [tenantFilter]
     )) { arguments in
-        let tokens = try openStore(arguments).tokens(tenant: arguments.value("--tenant"))
+        let tokens = try openStore(arguments).tokens(tenant: arguments.value(tenantFilter))
         let lines = tokens.map { token in
             "\(token.id)  tenant \(token.tenant)  team \(token.team)  \(token.role.rawValue)  created \(WallTime.iso8601(token.createdAt))"
                 + (token.revokedAt.map { "  revoked \(WallTime.iso8601($0))" } ?? "")
@@ -181,9 +189,9 @@ public enum ServerCLI {
     static let importFile = Command(CommandSpec(
         "import", summary: "Merge a change-set file carried in from the field into a tenant.",
         positionals: [PositionalSpec("FILE", help: "a change-set file written by `boucle export`")],
-        options: [.value("--tenant", "T", help: "the tenant to merge into", required: true)]
+        options: [tenant]
     )) { arguments in
-        let tenant = arguments.value("--tenant") ?? ""
+        let tenant = try arguments.required(tenant)
         let path = arguments.positionals[0]
         guard let bytes = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
         let result = try openStore(arguments).importChangeSet([UInt8](bytes), tenant: tenant)
@@ -204,10 +212,10 @@ public enum ServerCLI {
 extension ServerCLI {
     static let stats = Command(CommandSpec(
         "stats", summary: "Count a tenant's offers, requests and matches by category, status and team.",
-        options: [.value("--tenant", "T", help: "the tenant", required: true), .flag("--json", help: "print JSON instead of text")]
+        options: [tenant, json]
     )) { arguments in
-        let stats = try openStore(arguments).stats(tenant: arguments.value("--tenant") ?? "")
-        StandardStreams.out(arguments.flag("--json") ? JSONWriter.string(stats.json, pretty: true) + "\n" : stats.report)
+        let stats = try openStore(arguments).stats(tenant: try arguments.required(tenant))
+        StandardStreams.out(arguments.flag(json) ? JSONWriter.string(stats.json, pretty: true) + "\n" : stats.report)
     }
 }
 
@@ -249,7 +257,7 @@ enum Compactor {
                 } catch {
                     StandardStreams.err("\(WallTime.iso8601(Environment.system.now())) compact failed: \(error)\n")
                 }
-                Thread.sleep(forTimeInterval: 3_600)
+                Thread.sleep(forTimeInterval: Double(SyncDefaults.compactionInterval) / 1000)
             }
         }
         thread.start()

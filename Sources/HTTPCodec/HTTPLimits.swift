@@ -14,7 +14,15 @@ public struct HTTPLimits: Sendable, Equatable {
     /// connection's close, as received).
     public var maxBodyBytes: Int
 
-    public init(maxHeaderBytes: Int = 16 * 1024, maxHeaderCount: Int = 100, maxBodyBytes: Int = 16 * 1024 * 1024) {
+    /// 16 KiB of request line and header fields.
+    public static let defaultMaxHeaderBytes = 16 * 1024
+    /// 100 header field lines.
+    public static let defaultMaxHeaderCount = 100
+    /// A 16 MiB body.
+    public static let defaultMaxBodyBytes = 16 * 1024 * 1024
+
+    public init(maxHeaderBytes: Int = HTTPLimits.defaultMaxHeaderBytes, maxHeaderCount: Int = HTTPLimits.defaultMaxHeaderCount,
+                maxBodyBytes: Int = HTTPLimits.defaultMaxBodyBytes) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodyBytes = maxBodyBytes

@@ -13,19 +13,20 @@ struct BenchOptions {
     var childPhase: Phase?
     var directory: String?
 
+    static let recordsOption = OptionSpec.value("--records", "N", help: "offers in the workload (default: \(BenchOptions().records))")
+    static let jsonOption = OptionSpec.flag("--json", help: "print one JSON object per phase and line instead of a table")
+    static let phasesOption = OptionSpec.value("--phases", "LIST", help: "run only these phases, comma-separated (their prerequisites run too): "
+        + Phase.allCases.map(\.rawValue).joined(separator: ","))
+    static let keepOption = OptionSpec.flag("--keep", help: "keep the temporary folder (replicas, change-sets, server database and log)")
+    static let seedOption = OptionSpec.value("--seed", "N", help: "the workload's seed (default: \(BenchOptions().seed))")
+    static let baselineOption = OptionSpec.value("--baseline-records", "N",
+                                                 help: "also run incremental at this N, for its target (default: \(BenchOptions().baselineRecords); 0 skips)")
+    static let phaseOption = OptionSpec.value("--phase", "NAME", help: "internal: run one phase in this process on the files of --dir")
+    static let dirOption = OptionSpec.value("--dir", "PATH", help: "internal: the folder of a run, with --phase")
+
     static let spec = CommandSpec(
         "", summary: "Measure Boucle on one shared workload of N offers × 6 text fields, on temporary files.",
-        options: [
-            .value("--records", "N", help: "offers in the workload (default: 100000)"),
-            .flag("--json", help: "print one JSON object per phase and line instead of a table"),
-            .value("--phases", "LIST", help: "run only these phases, comma-separated (their prerequisites run too): "
-                + Phase.allCases.map(\.rawValue).joined(separator: ",")),
-            .flag("--keep", help: "keep the temporary folder (replicas, change-sets, server database and log)"),
-            .value("--seed", "N", help: "the workload's seed (default: 1)"),
-            .value("--baseline-records", "N", help: "also run incremental at this N, for its target (default: 10000; 0 skips)"),
-            .value("--phase", "NAME", help: "internal: run one phase in this process on the files of --dir"),
-            .value("--dir", "PATH", help: "internal: the folder of a run, with --phase"),
-        ],
+        options: [recordsOption, jsonOption, phasesOption, keepOption, seedOption, baselineOption, phaseOption, dirOption],
         examples: [
             "boucle-bench", "boucle-bench --records 10000 --json", "boucle-bench --records 1000000 --phases local-import,clone",
         ]
@@ -34,25 +35,25 @@ struct BenchOptions {
     static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
         let parsed = try ArgumentParser.parse(arguments, spec: spec, program: "boucle-bench")
         var options = BenchOptions()
-        options.json = parsed.flag("--json")
-        options.keep = parsed.flag("--keep")
-        if let text = parsed.value("--records") {
+        options.json = parsed.flag(jsonOption)
+        options.keep = parsed.flag(keepOption)
+        if let text = parsed.value(recordsOption) {
             guard let number = count(text), (100...100_000_000).contains(number) else {
                 throw UsageError("--records takes a whole number from 100 to 100000000, e.g. --records 100000")
             }
             options.records = number
         }
-        if let text = parsed.value("--seed") {
+        if let text = parsed.value(seedOption) {
             guard let seed = UInt64(text) else { throw UsageError("--seed takes a whole number, e.g. --seed 1") }
             options.seed = seed
         }
-        if let text = parsed.value("--baseline-records") {
+        if let text = parsed.value(baselineOption) {
             guard let number = count(text), number == 0 || (100...100_000_000).contains(number) else {
                 throw UsageError("--baseline-records takes 0 (skip) or a whole number from 100, e.g. --baseline-records 10000")
             }
             options.baselineRecords = number
         }
-        if let text = parsed.value("--phases") {
+        if let text = parsed.value(phasesOption) {
             options.phases = try text.split(separator: ",").map { name throws(UsageError) -> Phase in
                 let name = name.trimmingCharacters(in: .whitespaces)
                 guard let phase = Phase(rawValue: name) else {
@@ -62,9 +63,9 @@ struct BenchOptions {
             }
             if options.phases.isEmpty { throw UsageError("--phases needs at least one phase, e.g. --phases local-import,clone") }
         }
-        if let name = parsed.value("--phase") {
+        if let name = parsed.value(phaseOption) {
             guard let phase = Phase(rawValue: name) else { throw UsageError("unknown phase \"\(name.prefix(40))\"") }
-            guard let directory = parsed.value("--dir") else { throw UsageError("--phase needs --dir, the folder of a run") }
+            guard let directory = parsed.value(dirOption) else { throw UsageError("--phase needs --dir, the folder of a run") }
             options.childPhase = phase
             options.directory = directory
         }

@@ -68,7 +68,7 @@ final class ExitStatusTests: CLITestCase {
             (["status", "--verbose", "--replica", replica], "unknown option --verbose for `boucle status` (see --help)"),
             (["list", "offer", "--categroy", "pets", "--replica", replica],
              "unknown option --categroy for `boucle list`: did you mean --category?"),
-            (["export", "--replica", replica], "-o is required"),
+            (["export", "--replica", replica], "-o is required: usage: boucle export -o FILE [options]"),
             (["offer", "add", "--category", "groceries", "--replica", replica],
              "--title is required: usage: boucle offer add --category C --title T [options]"),
             (["round", "add", "--kind", "maraude", "--replica", replica], "--date is required: usage: boucle round add --kind K --date YYYY-MM-DD [options]"),
