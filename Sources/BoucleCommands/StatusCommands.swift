@@ -8,13 +8,15 @@ enum StatusCommands {
         "status",
         summary: "Show this replica: its id, server, pending changes, last sync and conflicts."
     ) { context in
-        let status = try context.openStore().status()
+        let store = try context.openStore()
+        let status = try store.status()
+        let waiting = try store.waiting()
         if context.json {
             context.printJSON(.object([
                 "replica": .string(context.replicaPath), "replica_id": .string(status.replicaID.rawValue),
                 "tenant": .string(status.tenant), "team": .string(status.team),
                 "server": status.server.map { .string($0) } ?? .null, "has_token": .bool(status.hasToken),
-                "pending": .number(Double(status.pendingRecords)),
+                "pending": .number(Double(status.pendingRecords)), "waiting": json(waiting),
                 "last_sync": status.lastSync.map { .string(WallTime.readable($0)) } ?? .null,
                 "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)),
                 "digest": .string(status.digest),
@@ -26,13 +28,28 @@ enum StatusCommands {
             ("tenant", status.tenant.isEmpty ? "none yet (set at the first sync or import)" : status.tenant),
             ("team", status.team),
             ("server", status.server.map { "\($0) (\(status.hasToken ? "token set" : "no token yet"))" } ?? "none (files only)"),
-            ("pending", "\(Plural.count(status.pendingRecords, "record")) changed here, not yet pushed to a server"),
+            ("pending", "\(Plural.count(status.pendingRecords, "record")) changed here, not yet pushed to a server"
+                + (describe(waiting).map { "; " + $0 } ?? "")),
             ("last sync", status.lastSync.map { WallTime.readable($0) + " UTC" } ?? "never"),
             ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),
             ("records", "\(status.records)"),
             ("digest", status.digest),
         ]
         context.say(rows.map { "\($0.0):\(String(repeating: " ", count: 11 - $0.0.count))\($0.1)" }.joined(separator: "\n"))
+    }
+
+    /// "4 records wait for another token: 3 for a token of team sud, 1 for an admin token";
+    /// nil when none waits.
+    static func describe(_ waiting: [Waiting]) -> String? {
+        guard !waiting.isEmpty else { return nil }
+        let total = waiting.reduce(0) { $0 + $1.records }
+        let parts = waiting.map { "\($0.records) for \($0.waitsFor)" }
+        return "\(Plural.count(total, "record")) \(total == 1 ? "waits" : "wait") for another token: \(parts.joined(separator: ", "))"
+    }
+
+    /// The held-back records as JSON: `[{"waits_for":"…","records":N}]`.
+    static func json(_ waiting: [Waiting]) -> JSONValue {
+        .array(waiting.map { .object(["waits_for": .string($0.waitsFor), "records": .number(Double($0.records))]) })
     }
 
     static let clear = OptionSpec.flag("--clear", help: "acknowledge and empty the log")

@@ -52,7 +52,8 @@ enum SyncCommand {
         let summary = session.summary
         if context.json {
             context.printJSON(.object(["sent": .number(Double(summary.sent)), "received": .number(Double(summary.received)),
-                                       "conflicts": .number(Double(summary.conflicts)), "resynced": .bool(summary.resync != nil)]))
+                                       "conflicts": .number(Double(summary.conflicts)), "resynced": .bool(summary.resync != nil),
+                                       "waiting": StatusCommands.json(summary.waiting)]))
         } else {
             var line = "synced with \(server): sent \(Plural.count(summary.sent, "change")), received \(summary.received) new"
             line += summary.conflicts == 0 ? ", no conflicts" : ", \(Plural.count(summary.conflicts, "conflict")) (see `boucle conflicts`)"
@@ -60,6 +61,7 @@ enum SyncCommand {
                 line += "\nre-synced in full (the server had forgotten old deletions): dropped \(Plural.count(resync.dropped, "deleted record"))"
                     + ", kept \(resync.kept) not yet on the server, \(Plural.count(resync.lostEdits, "lost edit")) logged"
             }
+            if let waiting = StatusCommands.describe(summary.waiting) { line += "\n" + waiting }
             context.say(line)
         }
     }

@@ -29,10 +29,14 @@ public enum Categories {
     }
 
     /// The seed changes every new replica merges: the same bytes on every replica.
-    public static var seedChanges: [Change] {
-        defaults.map { category in
-            Change(collection: .category, id: id(forSlug: category.slug), team: seedTeam, stamp: .seed,
-                   operation: .set(["slug": .text(category.slug), "label": .text(category.label)]))
-        }
+    public static let seedChanges: [Change] = defaults.map { category in
+        Change(collection: .category, id: id(forSlug: category.slug), team: seedTeam, stamp: .seed,
+               operation: .set(["slug": .text(category.slug), "label": .text(category.label)]))
     }
+
+    /// The ids of the nine default categories.
+    public static let defaultIDs: Set<UUIDString> = Set(seedChanges.map(\.id))
+
+    /// Whether `id` is one of the nine default categories (which can never be deleted).
+    public static func isDefault(_ id: UUIDString) -> Bool { defaultIDs.contains(id) }
 }

@@ -109,6 +109,8 @@ public enum EditViolation: Error, Equatable, Sendable, CustomStringConvertible {
     case categoryExists(String)
     /// A new category's slug was deleted: its id (derived from the slug) stays deleted.
     case categoryDeleted(String)
+    /// The nine default categories cannot be deleted.
+    case defaultCategory(String)
     /// A field's value does not fit its kind (the message names the field).
     case invalidField(String)
     /// The edit names no field.
@@ -130,6 +132,8 @@ public enum EditViolation: Error, Equatable, Sendable, CustomStringConvertible {
             "category \"\(slug)\" exists already"
         case .categoryDeleted(let slug):
             "category \"\(slug)\" was deleted, and a deleted category's slug cannot be used again: choose another slug"
+        case .defaultCategory(let slug):
+            "\"\(slug)\" is one of the nine default categories, which cannot be deleted (relabel it instead)"
         case .invalidField(let problem):
             problem
         case .nothingToSet:

@@ -61,10 +61,14 @@ public struct HLC: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { hex }
 
-    /// The next reading for a local write at wall time `now` (milliseconds): Kulkarni's send rule.
+    /// The highest valid reading: the clock's top of range.
+    public static let top = HLC(milliseconds: maxMilliseconds, counter: .max)
+
+    /// The next reading for a local write at wall time `now` (milliseconds): Kulkarni's send rule;
+    /// nil at the top of the range, where no later reading exists.
     ///
     /// Never below `self`, whatever `now` says: a clock set back does not move the HLC back.
-    public func tick(now: UInt64) -> HLC {
+    public func tick(now: UInt64) -> HLC? {
         let wall = min(now, HLC.maxMilliseconds)
         if wall > milliseconds { return HLC(milliseconds: wall, counter: 0) }
         return HLC.bumped(milliseconds: milliseconds, counter: UInt32(counter) + 1)
@@ -72,7 +76,8 @@ public struct HLC: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     /// The reading after receiving `remote` at wall time `now`: Kulkarni's receive rule.
     ///
-    /// The result is above both `self` and `remote`.
+    /// The result is above both `self` and `remote`, or, at the top of the range, the top: never
+    /// below either.
     public func receive(_ remote: HLC, now: UInt64) -> HLC {
         let wall = min(now, HLC.maxMilliseconds)
         let top = max(milliseconds, remote.milliseconds, wall)
@@ -83,14 +88,14 @@ public struct HLC: Comparable, Hashable, Sendable, CustomStringConvertible {
         case (false, true): counter = UInt32(remote.counter) + 1
         case (false, false): counter = 0
         }
-        return HLC.bumped(milliseconds: top, counter: counter)
+        return HLC.bumped(milliseconds: top, counter: counter) ?? HLC.top
     }
 
-    /// A reading with `counter`, carried into the milliseconds when it passes 16 bits.
-    private static func bumped(milliseconds: UInt64, counter: UInt32) -> HLC {
-        if counter > UInt32(UInt16.max) {
-            return HLC(milliseconds: min(milliseconds + 1, maxMilliseconds), counter: 0)
-        }
-        return HLC(milliseconds: milliseconds, counter: UInt16(counter))
+    /// A reading with `counter`, carried into the milliseconds when it passes 16 bits; nil past
+    /// the top of the range.
+    private static func bumped(milliseconds: UInt64, counter: UInt32) -> HLC? {
+        guard counter > UInt32(UInt16.max) else { return HLC(milliseconds: milliseconds, counter: UInt16(counter)) }
+        guard milliseconds < maxMilliseconds else { return nil }
+        return HLC(milliseconds: milliseconds + 1, counter: 0)
     }
 }

@@ -40,7 +40,59 @@ public struct PushRequest: Equatable, Sendable {
     }
 }
 
-/// The answer to a push: `{"changes":N,"applied":N,"cursor":S,"lost":[…]}` (Protocol/SERVER.md).
+/// A pushed change the server left unapplied, and what it waits for (Protocol/SERVER.md,
+/// "Relays and deferred changes"). It stays pending on the replica that pushed it.
+public struct DeferredChange: Equatable, Sendable {
+    /// Why a change waits.
+    public enum Reason: String, CaseIterable, Sendable {
+        /// The record belongs to another team than the token's.
+        case team
+        /// The token's role may not make it (a field token's delete).
+        case role
+        /// Only an admin token changes categories.
+        case category
+        /// The nine default categories cannot be deleted, by anyone.
+        case defaultCategory = "default_category"
+        /// It was written by a replica of another team, or one the server has not met.
+        case writer
+        /// It was written elsewhere, stamped ahead of the server's clock.
+        case clockAhead = "clock_ahead"
+    }
+
+    public var id: UUIDString
+    public var collection: RecordCollection
+    public var stamp: Stamp
+    public var reason: Reason
+    /// Who or what can apply it, for people: "a token of team nord", "an admin token"…
+    public var waitsFor: String
+
+    public init(id: UUIDString, collection: RecordCollection, stamp: Stamp, reason: Reason, waitsFor: String) {
+        self.id = id
+        self.collection = collection
+        self.stamp = stamp
+        self.reason = reason
+        self.waitsFor = waitsFor
+    }
+
+    var json: JSONValue {
+        .object(["id": .string(id.rawValue), "collection": .string(collection.rawValue), "hlc": .string(stamp.hlc.hex),
+                 "replica": .string(stamp.replica.rawValue), "reason": .string(reason.rawValue), "waits_for": .string(waitsFor)])
+    }
+
+    init?(json entry: JSONValue) {
+        guard let id = entry["id"]?.stringValue.flatMap({ UUIDString($0) }),
+              let collection = entry["collection"]?.stringValue.flatMap(RecordCollection.init(rawValue:)),
+              let hlc = entry["hlc"]?.stringValue.flatMap({ HLC(hex: $0) }),
+              let replica = entry["replica"]?.stringValue.flatMap({ UUIDString($0) }),
+              let reason = entry["reason"]?.stringValue.flatMap(Reason.init(rawValue:)),
+              let waitsFor = entry["waits_for"]?.stringValue
+        else { return nil }
+        self.init(id: id, collection: collection, stamp: Stamp(hlc: hlc, replica: replica), reason: reason, waitsFor: String(waitsFor.prefix(200)))
+    }
+}
+
+/// The answer to a push: `{"changes":N,"applied":N,"cursor":S,"lost":[…],"deferred":[…]}`
+/// (Protocol/SERVER.md).
 public struct PushAnswer: Equatable, Sendable {
     /// Change lines read.
     public var changes = 0
@@ -50,19 +102,22 @@ public struct PushAnswer: Equatable, Sendable {
     public var cursor: Int64 = 0
     /// Pushed writes that lost at the server (`rejected` or `deleted`).
     public var lost: [Conflict] = []
+    /// Pushed changes left unapplied: they stay pending on the pusher.
+    public var deferred: [DeferredChange] = []
 
-    public init(changes: Int = 0, applied: Int = 0, cursor: Int64 = 0, lost: [Conflict] = []) {
+    public init(changes: Int = 0, applied: Int = 0, cursor: Int64 = 0, lost: [Conflict] = [], deferred: [DeferredChange] = []) {
         self.changes = changes
         self.applied = applied
         self.cursor = cursor
         self.lost = lost
+        self.deferred = deferred
     }
 
     /// The JSON body the server answers.
     public var json: JSONValue {
         .object([
             "changes": .number(Double(changes)), "applied": .number(Double(applied)),
-            "cursor": .number(Double(cursor)), "lost": .array(lost.map(Self.json)),
+            "cursor": .number(Double(cursor)), "lost": .array(lost.map(Self.json)), "deferred": .array(deferred.map(\.json)),
         ])
     }
 
@@ -71,14 +126,20 @@ public struct PushAnswer: Equatable, Sendable {
         guard let answer = try? JSONParser.parse(body), let entries = answer["lost"]?.arrayValue,
               let changes = answer["changes"]?.numberValue.flatMap({ Int(exactly: $0) }),
               let applied = answer["applied"]?.numberValue.flatMap({ Int(exactly: $0) }),
-              let cursor = answer["cursor"]?.numberValue.flatMap({ Int64(exactly: $0) })
+              let cursor = answer["cursor"]?.numberValue.flatMap({ Int64(exactly: $0) }),
+              let waiting = answer["deferred"]?.arrayValue
         else { throw InvalidAnswer("to a push is not the JSON of Protocol/SERVER.md") }
         var lost: [Conflict] = []
         for entry in entries {
             guard let conflict = Self.conflict(entry) else { throw InvalidAnswer("to a push lists a lost write this boucle cannot read") }
             lost.append(conflict)
         }
-        self.init(changes: changes, applied: applied, cursor: cursor, lost: lost)
+        var deferred: [DeferredChange] = []
+        for entry in waiting {
+            guard let change = DeferredChange(json: entry) else { throw InvalidAnswer("to a push lists a deferred change this boucle cannot read") }
+            deferred.append(change)
+        }
+        self.init(changes: changes, applied: applied, cursor: cursor, lost: lost, deferred: deferred)
     }
 
     private static func json(_ conflict: Conflict) -> JSONValue {

@@ -10,6 +10,9 @@ public enum SyncDefaults {
     public static let tombstoneRetention: UInt64 = 90 * 86_400_000
     /// How far ahead of the server's clock a pushed change may be stamped (milliseconds): 5 minutes.
     public static let maxClockAhead: UInt64 = 5 * 60_000
+    /// How far ahead of a replica's clock a change imported from a file may be stamped
+    /// (milliseconds): 1 hour, room for two laptops' clocks a little off, not for a year 10889.
+    public static let maxImportAhead: UInt64 = 60 * 60_000
     /// The clock difference with the server above which `boucle sync` warns (milliseconds).
     public static let clockSkewWarning: UInt64 = 5 * 60_000
     /// How often `serve` purges old tombstones (milliseconds): hourly.

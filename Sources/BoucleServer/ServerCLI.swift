@@ -189,13 +189,16 @@ public enum ServerCLI {
     static let importFile = Command(CommandSpec(
         "import", summary: "Merge a change-set file carried in from the field into a tenant.",
         positionals: [PositionalSpec("FILE", help: "a change-set file written by `boucle export`")],
-        options: [tenant]
+        options: [tenant, maxClockAhead]
     )) { arguments in
         let tenant = try arguments.required(tenant)
         let path = arguments.positionals[0]
         guard let bytes = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
-        let result = try openStore(arguments).importChangeSet([UInt8](bytes), tenant: tenant)
-        StandardStreams.out("imported \(result.changes) changes into \(tenant): \(result.applied) applied, \(result.lost.count) lost to newer writes\n")
+        let result = try openStore(arguments).importChangeSet([UInt8](bytes), tenant: tenant,
+                                                              maxClockAhead: try duration(arguments, maxClockAhead, default: SyncDefaults.maxClockAhead))
+        var line = "imported \(Plural.count(result.changes, "change")) into \(tenant): \(result.applied) applied, \(result.lost.count) lost to newer writes"
+        if !result.deferred.isEmpty { line += ", \(result.deferred.count) not applied (the default categories cannot be deleted)" }
+        StandardStreams.out(line + "\n")
     }
 
     static let backup = Command(CommandSpec(

@@ -9,6 +9,8 @@ struct MergeEffect {
     var conflicts: [Conflict]
     /// True when the change deleted a record that was live.
     var newlyDeleted: Bool
+    /// True when the gate held back a change that would have changed the row.
+    var heldBack = false
 }
 
 /// A bounded slice of changes, as one complete change-set: a push batch or a pull page.
@@ -76,27 +78,28 @@ struct RecordTable {
     }
 
     /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
-    /// `check` sees the stored state first and may refuse the change by throwing.
+    /// `gate` sees the stored state first (nil: unknown here) and says whether the change may be
+    /// applied; a change it holds back is not applied, and reported `heldBack` only if it would
+    /// have changed the row (one that changes nothing is simply done). A `gate` may also throw.
     ///
-    /// A set change is first written as a new record, without a lookup and without building its
-    /// state (`FieldsCodec.encode(newRecord:)` gives the bytes `RecordState.merge` into nothing
-    /// would): an import into an empty replica or a clone then costs one statement per record.
-    /// Only when the record exists is it loaded and merged. (A `check` that throws after the
-    /// insert aborts the caller's transaction, as every refusal does.)
-    func merge(_ change: Change, seq: Int64, check: (RecordState?) throws -> Void = { _ in }) throws -> MergeEffect {
-        if case .set(let fields) = change.operation,
+    /// A set change the gate lets in as new is first written as a new record, without a lookup
+    /// and without building its state (`FieldsCodec.encode(newRecord:)` gives the bytes
+    /// `RecordState.merge` into nothing would): an import into an empty replica or a clone then
+    /// costs one statement per record. Only when the record exists is it loaded and merged.
+    func merge(_ change: Change, seq: Int64, gate: (RecordState?) throws -> Bool = { _ in true }) throws -> MergeEffect {
+        if case .set(let fields) = change.operation, try gate(nil),
            try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), seq: seq) {
-            try check(nil)
             return MergeEffect(changed: true, conflicts: [], newlyDeleted: false)
         }
         let existing = try load(change.id)
-        try check(existing)
+        let allowed = try gate(existing)
         let outcome: MergeOutcome
         do {
             outcome = try RecordState.merge(change, into: existing, seq: seq)
         } catch {
             throw StoreError.merge(error)
         }
+        guard allowed else { return MergeEffect(changed: false, conflicts: [], newlyDeleted: false, heldBack: outcome.changed) }
         if outcome.changed { try save(change.id, outcome.state, seq: seq) }
         return MergeEffect(changed: outcome.changed, conflicts: outcome.conflicts,
                            newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil)

@@ -1,4 +1,5 @@
 import BoucleCore
+import BoucleProtocol
 import Foundation
 
 /// What an import did.
@@ -35,27 +36,33 @@ extension ReplicaStore {
     }
 
     /// Merges a whole change-set read chunk by chunk from `nextChunk` (nil at the end), in one
-    /// transaction: either every change is merged, or (on any error) none is.
+    /// transaction: either every change is merged, or (on any error) none is. A change-set holding
+    /// a change stamped more than `SyncDefaults.maxImportAhead` ahead of this replica's wall clock
+    /// is refused (`clockAhead`).
     public func importChangeSet(_ nextChunk: () throws -> [UInt8]?) throws -> ImportSummary {
         try withoutActuallyEscaping(nextChunk) { chunks in
-            try importChangeSet(from: .chunks(chunks), before: { false }, onChange: { _ in }, after: { _ in })
+            try importChangeSet(from: .chunks(chunks), guarding: ClockGuard(now: environment.now(), maxAhead: SyncDefaults.maxImportAhead),
+                                before: { false }, onChange: { _ in }, after: { _ in })
         }
     }
 
     /// The import of `source`, with `before` run first, `onChange` for each change merged, and
-    /// `after` (given what `before` said) run last, all inside the import's transaction.
-    func importChangeSet(from source: ImportSource, before: () throws -> Bool,
+    /// `after` (given what `before` said) run last, all inside the import's transaction; refused
+    /// whole if `guarding` finds a change stamped too far ahead.
+    func importChangeSet(from source: ImportSource, guarding: ClockGuard?, before: () throws -> Bool,
                          onChange: (Change) throws -> Void, after: (Bool) throws -> Void) throws -> ImportSummary {
         try write {
             let context = try before()
             var summary = ImportSummary()
             var newest = HLC.zero
+            var guardian = guarding
             func handle(_ item: ChangeSetDecoder.Item) throws {
                 switch item {
                 case .header(let header):
                     try checkTenant(header.tenant)
                     summary.origin = header.origin
                 case .change(let change):
+                    guardian?.observe(change.stamp.hlc)
                     let outcome = try apply(change)
                     try onChange(change)
                     summary.changes += 1
@@ -80,6 +87,7 @@ extension ReplicaStore {
             } catch let error as ChangeSetError {
                 throw StoreError.changeSet(error)
             }
+            if let ahead = guardian?.summary(clock: "this replica's") { throw StoreError.clockAhead(ahead) }
             receive(newest)
             try after(context)
             return summary

@@ -70,8 +70,13 @@ extension ReplicaStore {
         guard !changes.isEmpty else {
             return EditOutcome(id: id, collection: collection, created: false, changed: false, requestStatus: nil)
         }
-        let change = Change(collection: collection, id: id, team: existing?.team ?? team, stamp: nextStamp(), operation: .set(changes),
+        let change = Change(collection: collection, id: id, team: existing?.team ?? team, stamp: try nextStamp(), operation: .set(changes),
                             prev: existing?.fields.filter { changes[$0.key] != nil }.mapValues(\.stamp) ?? [:])
+        // The clock is above every stamp this replica received, so a local write wins, unless
+        // `restamp` set it back below a value stamped ahead: then say so rather than "updated".
+        if let (field, winner) = existing?.fields.first(where: { changes[$0.key] != nil && !change.stamp.beats($0.value.stamp) }) {
+            throw StoreError.editCannotWin(id, field: field, stamped: winner.stamp.hlc.milliseconds)
+        }
         try applyLocalEdit(change)
         var requestStatus: String?
         if collection == .match, case .text(let status)? = changes["status"] {
@@ -109,7 +114,7 @@ extension ReplicaStore {
         }
         guard let status = EditRules.requestStatus(forMatchStatus: matchStatus, anotherMatchActive: others) else { return nil }
         guard request.text("status") != status else { return status }
-        try applyLocalEdit(Change(collection: .request, id: request.id, team: request.state.team, stamp: nextStamp(),
+        try applyLocalEdit(Change(collection: .request, id: request.id, team: request.state.team, stamp: try nextStamp(),
                                   operation: .set(["status": .text(status)]),
                                   prev: request.state.fields["status"].map { ["status": $0.stamp] } ?? [:]))
         return status

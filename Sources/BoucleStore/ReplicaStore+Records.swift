@@ -35,7 +35,10 @@ extension ReplicaStore {
     public func delete(_ id: UUIDString) throws {
         try write {
             let state = try liveState(id)
-            try applyLocalEdit(Change(collection: state.collection, id: id, team: state.team, stamp: nextStamp(), operation: .delete,
+            if Categories.isDefault(id), case .text(let slug)? = state.fields["slug"]?.value {
+                throw StoreError.edit(.defaultCategory(slug))
+            }
+            try applyLocalEdit(Change(collection: state.collection, id: id, team: state.team, stamp: try nextStamp(), operation: .delete,
                                   prev: state.fields.mapValues(\.stamp)))
         }
     }

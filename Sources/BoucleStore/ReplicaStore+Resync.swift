@@ -53,7 +53,7 @@ extension ReplicaStore {
                 guard !seeds.contains(id),
                       try db.queryFirst("SELECT 1 FROM resync_seen WHERE id = ?", [.text(id.rawValue)], row: { _ in true }) == nil
                 else { return }
-                if keepsUnsent(state, rowSeq: seq, pushed: pushed, horizonTime: horizonTime) {
+                if keepsUnsent(state, rowSeq: seq, pushed: try isHeldBack(id) ? -1 : pushed, horizonTime: horizonTime) {
                     summary.kept += 1
                     return
                 }
@@ -67,6 +67,7 @@ extension ReplicaStore {
             }
             for id in dropped {
                 try eraseConflictValues(of: id)
+                try forgetHeldBack(id)
                 try table.remove(id)
             }
             summary.dropped = dropped.count
@@ -77,7 +78,8 @@ extension ReplicaStore {
         }
     }
 
-    /// Whether a record the server did not send stays here (to be pushed).
+    /// Whether a record the server did not send stays here (to be pushed). A held-back record
+    /// counts as never pushed (`pushed` -1).
     private func keepsUnsent(_ state: RecordState, rowSeq: Int64, pushed: Int64, horizonTime: UInt64) -> Bool {
         if let tombstone = state.tombstone {
             return tombstone.replica == replicaID && rowSeq > pushed

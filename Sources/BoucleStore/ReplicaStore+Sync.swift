@@ -1,4 +1,5 @@
 import BoucleCore
+import BoucleProtocol
 
 /// Where a pull resumes: the cursor the pull started from and the last row received.
 public struct PullCursor: Equatable, Sendable {
@@ -34,10 +35,11 @@ extension ReplicaStore {
         }
     }
 
-    /// Records that the server accepted a batch whose last record is `next` (the last batch
-    /// when `more` is false): moves the push cursors and logs the pushed writes that lost there
-    /// (`beaten`, or `deleted` for edits of deleted records).
-    public func markPushed(upTo next: Int64, more: Bool, lost: [Conflict]) throws {
+    /// Records that the server took a batch whose last record is `next` (the last batch when
+    /// `more` is false): moves the push cursors, notes the changes it deferred (their records
+    /// wait, `held_back`), and logs the pushed writes that lost there (`beaten`, or `deleted`
+    /// for edits of deleted records).
+    public func markPushed(upTo next: Int64, more: Bool, answer: PushAnswer) throws {
         try write {
             if more {
                 try setMeta(.pushAfter, String(next))
@@ -45,12 +47,18 @@ extension ReplicaStore {
                 if next > (try metaInt(.pushedSeq)) { try setMeta(.pushedSeq, String(next)) }
                 try setMeta(.pushAfter, nil)
             }
-            for conflict in lost {
-                let kind: Conflict.Kind = conflict.kind == .deleted ? .deleted : .beaten
-                try log(Conflict(kind: kind, recordID: conflict.recordID, collection: conflict.collection, field: conflict.field,
-                                 loser: conflict.loser, loserValue: kind == .deleted ? nil : conflict.loserValue,
-                                 winner: conflict.winner, winnerValue: kind == .deleted ? nil : conflict.winnerValue))
-            }
+            try noteDeferred(answer.deferred)
+            try logLost(answer.lost)
+        }
+    }
+
+    /// Logs pushed writes that lost at the server: `beaten`, or `deleted` (without values).
+    func logLost(_ lost: [Conflict]) throws {
+        for conflict in lost {
+            let kind: Conflict.Kind = conflict.kind == .deleted ? .deleted : .beaten
+            try log(Conflict(kind: kind, recordID: conflict.recordID, collection: conflict.collection, field: conflict.field,
+                             loser: conflict.loser, loserValue: kind == .deleted ? nil : conflict.loserValue,
+                             winner: conflict.winner, winnerValue: kind == .deleted ? nil : conflict.winnerValue))
         }
     }
 
@@ -65,7 +73,7 @@ extension ReplicaStore {
     public func applyPulledPage(_ page: DecodedChangeSet, next: Int64, more: Bool) throws -> ImportSummary {
         let resyncing = try isResyncing()
         return try importChangeSet(
-            from: .decoded(page),
+            from: .decoded(page), guarding: nil,
             before: { [self] in try metaInt(.pushedSeq) == seq },
             onChange: { [self] change in if resyncing { try noteResyncSeen(change.id) } },
             after: { [self] nothingWasPending in
@@ -90,25 +98,27 @@ extension ReplicaStore {
     /// Re-stamps the pending writes stamped ahead of the wall clock (`boucle sync --restamp`),
     /// after a server refused them for a laptop clock set wrong: the replica's clock is brought
     /// back to the wall clock (a deliberate repair, the one time it moves back), and each such
-    /// pending register or tombstone gets a fresh stamp of this replica, keeping its value.
-    /// Returns how many records were re-stamped. Writes already exchanged by file keep their old
-    /// stamp elsewhere: being later, that one wins there, so re-stamp before exchanging files.
+    /// pending register or tombstone written here gets a fresh stamp, keeping its value (writes
+    /// of other replicas carried here keep theirs: re-stamping them would forge their writer;
+    /// the server holds them back until its clock reaches them). Returns how many records were
+    /// re-stamped. Writes already exchanged by file keep their old stamp elsewhere: being later,
+    /// that one wins there, so re-stamp before exchanging files.
     public func restamp() throws -> Int {
         try write {
             let pushed = try metaInt(.pushedSeq)
             let now = environment.now()
             resetClock(toWallClock: now)
             var stale: [(UUIDString, RecordState)] = []
+            func isStale(_ stamp: Stamp) -> Bool { stamp.replica == replicaID && stamp.hlc.milliseconds > now }
             try table.forEach(changedSince: pushed) { id, state, _ in
-                let ahead = state.fields.values.contains { $0.seq > pushed && $0.stamp.hlc.milliseconds > now }
-                    || (state.tombstone.map { $0.hlc.milliseconds > now } ?? false)
+                let ahead = state.fields.values.contains { $0.seq > pushed && isStale($0.stamp) } || (state.tombstone.map(isStale) ?? false)
                 if ahead { stale.append((id, state)) }
             }
             for (id, var state) in stale {
                 // One fresh stamp per record: its re-stamped fields travel as one change.
-                let stamp = nextStamp()
-                if let tombstone = state.tombstone, tombstone.hlc.milliseconds > now { state.tombstone = stamp }
-                for (name, register) in state.fields where register.seq > pushed && register.stamp.hlc.milliseconds > now {
+                let stamp = try nextStamp()
+                if let tombstone = state.tombstone, isStale(tombstone) { state.tombstone = stamp }
+                for (name, register) in state.fields where register.seq > pushed && isStale(register.stamp) {
                     state.fields[name]?.stamp = stamp
                 }
                 try table.save(id, state, seq: nextSeq())

@@ -83,6 +83,10 @@ public final class ReplicaStore {
             guard meta[MetaKey.format.rawValue] == formatMarker, let id = meta[MetaKey.replicaID.rawValue].flatMap({ UUIDString($0) }),
                   let team = meta[MetaKey.team.rawValue], let tenant = meta[MetaKey.tenant.rawValue]
             else { throw StoreError.notAReplica(path: path) }
+            // The tables added to the format since it was first written.
+            if try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name = 'held_back'", row: { $0.int64(0) }) == 0 {
+                try db.execute(heldBackSchema)
+            }
             return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
         } catch let error as SQLiteError {
             if error.isCorruptOrNotADatabase {
@@ -101,7 +105,7 @@ public final class ReplicaStore {
         try db.execute(pragmas)
     }
 
-    private static let schema = RecordTable.schema + """
+    private static let schema = RecordTable.schema + heldBackSchema + """
         CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS conflicts(
             n INTEGER PRIMARY KEY,
@@ -202,9 +206,11 @@ public final class ReplicaStore {
         return effect
     }
 
-    /// A fresh stamp for a local write, from the persisted clock and the wall clock.
-    func nextStamp() -> Stamp {
-        clock = clock.tick(now: environment.now())
+    /// A fresh stamp for a local write, from the persisted clock and the wall clock; throws
+    /// `clockExhausted` at the top of the clock's range.
+    func nextStamp() throws -> Stamp {
+        guard let next = clock.tick(now: environment.now()) else { throw StoreError.clockExhausted }
+        clock = next
         return Stamp(hlc: clock, replica: replicaID)
     }
 

@@ -11,33 +11,69 @@ extension Refusal {
 }
 
 extension ServerStore {
-    /// Applies a whole change-set pushed by `principal`, in one transaction: every change is
-    /// authorized and merged, or (on the first refusal) none is. Returns once it is on disk.
+    /// Applies a change-set pushed by `principal`, in one transaction, by the rules of
+    /// `PushAuthority`: each change is applied, found done already, or deferred (listed in the
+    /// answer, left out). Returns once it is on disk.
     ///
     /// `cursor` is the pusher's pull cursor: below the tenant's horizon, the push is refused as
-    /// stale (it could bring back a purged record). A change stamped more than `maxClockAhead`
-    /// milliseconds after the server's clock refuses the whole push (`clock_ahead`).
+    /// stale (it could bring back a purged record). A change of the pusher's own stamped more
+    /// than `maxClockAhead` milliseconds after the server's clock refuses the whole push
+    /// (`clock_ahead`). The push's `origin` is bound to the token's team if it was not bound.
     public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, maxClockAhead: UInt64) throws -> PushAnswer {
         var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
-        // The horizon is read under the write lock: a compaction cannot slip in between.
-        let start = { [self] in
-            let horizon = try horizon(scope: principal.tenantScope)
-            if cursor < horizon.sequence { throw Refusal.stale(cursor: cursor, horizon: horizon) }
-        }
-        let result = try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, start: start,
-                                        finally: { try guardian.check() }) { change, existing in
-            guardian.observe(change.stamp.hlc)
-            try ServerStore.authorize(change, existing: existing, principal: principal)
-        }
-        return result
+        var writers = WriterBindings(db: db, scope: principal.tenantScope)
+        var origin = UUIDString.zero
+        let rules = MergeRules(
+            start: { [self] header in
+                // The horizon is read under the write lock: a compaction cannot slip in between.
+                let horizon = try horizon(scope: principal.tenantScope)
+                if cursor < horizon.sequence { throw Refusal.stale(cursor: cursor, horizon: horizon) }
+                origin = header.origin
+            },
+            admit: { change in
+                guard guardian.isAhead(change.stamp.hlc) else { return nil }
+                let writerTeam = try writers.team(of: change.stamp.replica)
+                guard PushAuthority.isOwn(change, principal: principal, origin: origin, writerTeam: writerTeam) else {
+                    return (.clockAhead, "the server's clock to reach its stamp")
+                }
+                guardian.observe(change.stamp.hlc)
+                return nil
+            },
+            holdBack: { change, existing in
+                let writerTeam = try writers.team(of: change.stamp.replica)
+                return PushAuthority.holdBack(change, existing: existing, principal: principal, origin: origin, writerTeam: writerTeam)
+            },
+            finish: {
+                if let ahead = guardian.summary(clock: "its") { throw Refusal(.clockAhead, "the server refused \(ahead); nothing was applied") }
+                try writers.bind(origin, to: principal.team)
+            }
+        )
+        return try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, rules: rules)
     }
 
-    /// Merges a change-set file carried in from the field into `tenant`, as the city's admin.
-    public func importChangeSet(_ bytes: [UInt8], tenant: String) throws -> PushAnswer {
+    /// Merges a change-set file carried in from the field into `tenant`, as the city's admin:
+    /// every change an admin token may apply, the whole file refused if any is stamped more than
+    /// `maxClockAhead` ahead of the server's clock.
+    public func importChangeSet(_ bytes: [UInt8], tenant: String, maxClockAhead: UInt64) throws -> PushAnswer {
         guard let scope = try tenantScope(tenant) else {
             throw StoreError.noTenant(tenant)
         }
-        return try mergeChangeSet(bytes, into: tenant, scope: scope, start: {}, finally: {}) { _, _ in }
+        var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
+        let city = Principal(tokenID: "", tenant: tenant, tenantScope: scope, team: Categories.seedTeam, role: .admin)
+        let rules = MergeRules(
+            start: { _ in },
+            admit: { change in
+                guardian.observe(change.stamp.hlc)
+                return nil
+            },
+            holdBack: { change, existing in
+                PushAuthority.holdBack(change, existing: existing, principal: city, origin: .zero, writerTeam: nil)
+            },
+            finish: {
+                if let ahead = guardian.summary(clock: "the server's") { throw StoreError.clockAhead(ahead) }
+            }
+        )
+        return try mergeChangeSet(bytes, into: tenant, scope: scope, rules: rules)
     }
 
     /// One page of the records of `principal`'s tenant changed after `after`, with the fields
@@ -61,13 +97,22 @@ extension ServerStore {
 
     /// The server's sequence number: the cursor of a client that has everything.
     public func currentSequence() throws -> Int64 {
-        try db.queryFirst("SELECT value FROM server_meta WHERE key = ?", [.text(MetaKey.seq.rawValue)]) { Int64($0.text(0) ?? "") ?? 0 } ?? 0
+        try meta(.seq).flatMap { Int64($0) } ?? 0
     }
 
-    /// Merges a change-set in one write transaction: `start` runs first under the write lock,
-    /// `check` before each change, `finally` after the last; any throw rolls everything back.
-    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, start: () throws -> Void,
-                                finally: () throws -> Void, check: (Change, RecordState?) throws -> Void) throws -> PushAnswer {
+    /// What a merge of a change-set asks of its caller: `start` with the header, under the write
+    /// lock; `admit` once for each change, before anything is read of its record, and `holdBack`
+    /// (without side effects: it may be asked twice) with its stored record (nil: apply it; else
+    /// why it waits); `finish` after the last change. Any throw rolls everything back.
+    struct MergeRules {
+        var start: (ChangeSetHeader) throws -> Void
+        var admit: (Change) throws -> (DeferredChange.Reason, String)?
+        var holdBack: (Change, RecordState?) throws -> (DeferredChange.Reason, String)?
+        var finish: () throws -> Void
+    }
+
+    /// Merges a change-set in one write transaction, by `rules`.
+    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, rules: MergeRules) throws -> PushAnswer {
         let table = RecordTable(db: db, scope: scope)
         erasedData = false
         defer {
@@ -77,7 +122,6 @@ extension ServerStore {
         }
         do {
             return try writeTransaction {
-                try start()
                 var seq = try currentSequence()
                 var result = PushAnswer()
                 var decoder = ChangeSetDecoder()
@@ -87,9 +131,17 @@ extension ServerStore {
                         guard header.tenant.isEmpty || header.tenant == tenant else {
                             throw Refusal(.wrongTenant, "this change-set belongs to tenant \"\(header.tenant)\", not \"\(tenant)\"")
                         }
+                        try rules.start(header)
                     case .change(let change):
+                        let clock = try rules.admit(change)
+                        var waits: (DeferredChange.Reason, String)?
                         let effect = try table.merge(change, seq: seq + 1) { existing in
-                            try check(change, existing)
+                            waits = try clock ?? rules.holdBack(change, existing)
+                            return waits == nil
+                        }
+                        if effect.heldBack, let (reason, waitsFor) = waits {
+                            result.deferred.append(DeferredChange(id: change.id, collection: change.collection, stamp: change.stamp,
+                                                                  reason: reason, waitsFor: waitsFor))
                         }
                         if effect.changed {
                             seq += 1
@@ -101,8 +153,8 @@ extension ServerStore {
                     }
                 }
                 try decoder.finish()
-                try finally()
-                try db.run("UPDATE server_meta SET value = ? WHERE key = ?", [.text(String(seq)), .text(MetaKey.seq.rawValue)])
+                try rules.finish()
+                try setMeta(.seq, String(seq))
                 result.cursor = seq
                 return result
             }
@@ -111,46 +163,6 @@ extension ServerStore {
         } catch let error as StoreError {
             if case .merge(let merge) = error { throw Refusal(.conflict, "\(merge); nothing was applied") }
             throw error
-        }
-    }
-
-    /// Counts the changes of a push stamped too far ahead of the server's clock.
-    struct ClockGuard {
-        let now: UInt64
-        let maxAhead: UInt64
-        var count = 0
-        var furthest: UInt64 = 0
-
-        mutating func observe(_ hlc: HLC) {
-            if hlc.milliseconds > now + maxAhead {
-                count += 1
-                furthest = max(furthest, hlc.milliseconds - now)
-            }
-        }
-
-        /// Refuses the push when any change was ahead, saying by how much.
-        func check() throws {
-            guard count > 0 else { return }
-            throw Refusal(.clockAhead, "the server refused \(Plural.count(count, "change")) stamped up to \(Duration.describe(furthest)) ahead of its clock (the limit is \(Duration.describe(maxAhead))); nothing was applied")
-        }
-    }
-
-    /// The role rules of PRODUCT.md: a token writes only its tenant; a field token only its
-    /// team's records and never deletes; a coordinator also deletes its team's; an admin writes
-    /// and deletes anything of its tenant.
-    static func authorize(_ change: Change, existing: RecordState?, principal: Principal) throws {
-        if principal.role == .admin { return }
-        let team = principal.team
-        if change.team != team || (existing.map { $0.team != team } ?? false) {
-            throw Refusal(.forbidden, "a \(principal.role.rawValue) token of team \(team) may not write \(change.collection.rawValue) \(change.id) of team \(existing?.team ?? change.team); nothing was applied")
-        }
-        if principal.role == .field {
-            if case .delete = change.operation {
-                throw Refusal(.forbidden, "a field token may not delete (\(change.collection.rawValue) \(change.id)): ask a coordinator; nothing was applied")
-            }
-            if change.collection == .category {
-                throw Refusal(.forbidden, "a field token may not change categories: ask a coordinator; nothing was applied")
-            }
         }
     }
 }

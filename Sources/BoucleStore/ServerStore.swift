@@ -41,13 +41,21 @@ public final class ServerStore {
     let environment: Environment
     /// The server's identity, written as the origin of the change-sets it serves.
     public let serverID: UUIDString
+    /// This database's generation: it changes whenever the database is restored from a backup,
+    /// so that clients notice it went back in time (Protocol/SERVER.md, "Restores").
+    public private(set) var generation: UUIDString
     /// Set by a write that erased personal data, so the WAL is checkpointed after it.
     var erasedData = false
 
     /// The keys of the `server_meta` table, each named once.
     enum MetaKey: String {
-        case format, seq
+        case format, seq, generation
         case serverID = "server_id"
+        /// Set in a backup copy: the database it was copied from. Whoever opens the copy as a
+        /// server database gives it a new generation (it is a restore) and removes the mark.
+        case backupOf = "backup_of"
+        /// Set once every tenant holds the seed categories.
+        case seeded
     }
 
     /// The layout of the database; -1 stored fields as JSON (before `FieldsCodec`).
@@ -62,7 +70,8 @@ public final class ServerStore {
             if existing == 0 {
                 try db.transaction {
                     try db.execute(ServerStore.schema)
-                    for (key, value) in [(MetaKey.format, ServerStore.formatMarker), (.serverID, environment.newID().rawValue), (.seq, "0")] {
+                    for (key, value) in [(MetaKey.format, ServerStore.formatMarker), (.serverID, environment.newID().rawValue), (.seq, "0"),
+                                         (.generation, environment.newID().rawValue), (.seeded, "1")] {
                         try db.run("INSERT OR IGNORE INTO server_meta(key, value) VALUES (?, ?)", [.text(key.rawValue), .text(value)])
                     }
                 }
@@ -78,13 +87,57 @@ public final class ServerStore {
             self.db = db
             self.environment = environment
             self.serverID = id
+            generation = meta[MetaKey.generation.rawValue].flatMap { UUIDString($0) } ?? .zero
+            try upgrade(meta)
         } catch let error as SQLiteError {
             if error.isCorruptOrNotADatabase { throw StoreError.notAServerDatabase(path: path) }
             throw StoreError.database(error)
         }
     }
 
-    private static let schema = RecordTable.schema + """
+    /// Brings a database of this format up to date, once: the tables added since the format was
+    /// set, a generation, the seed categories in every tenant; and gives a restored backup a new
+    /// generation.
+    private func upgrade(_ stored: [String: String]) throws {
+        let restored = stored[MetaKey.backupOf.rawValue] != nil
+        let tables = try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name IN ('writers', 'push_log')") { $0.int64(0) }
+        guard restored || generation == .zero || stored[MetaKey.seeded.rawValue] == nil || tables != 2 else { return }
+        try writeTransaction {
+            try db.execute(ServerStore.additions)
+            if restored || generation == .zero {
+                generation = environment.newID()
+                try setMeta(.generation, generation.rawValue)
+                try db.run("DELETE FROM server_meta WHERE key = ?", [.text(MetaKey.backupOf.rawValue)])
+            }
+            if try meta(.seeded) == nil {
+                for scope in try db.query("SELECT id FROM tenants") { $0.int64(0) } { try seed(scope: scope) }
+                try setMeta(.seeded, "1")
+            }
+        }
+    }
+
+    func meta(_ key: MetaKey) throws -> String? {
+        try db.queryFirst("SELECT value FROM server_meta WHERE key = ?", [.text(key.rawValue)]) { $0.text(0) } ?? nil
+    }
+
+    func setMeta(_ key: MetaKey, _ value: String) throws {
+        try db.run("INSERT OR REPLACE INTO server_meta(key, value) VALUES (?, ?)", [.text(key.rawValue), .text(value)])
+    }
+
+    /// Merges the seed categories into the tenant of `scope`: they are part of its state, owned
+    /// by the seed team (Protocol/SPEC.md §1), at sequence 0 like on every replica: every replica
+    /// holds them from its creation, so pulls never send them.
+    private func seed(scope: Int64) throws {
+        let table = RecordTable(db: db, scope: scope)
+        for change in Categories.seedChanges { _ = try table.merge(change, seq: 0) }
+    }
+
+    /// The tables added to the format since it was first written (created if missing).
+    private static let additions = WriterBindings.schema + """
+        CREATE TABLE IF NOT EXISTS push_log(seq INTEGER PRIMARY KEY, received_at INTEGER NOT NULL);
+        """
+
+    private static let schema = additions + RecordTable.schema + """
         CREATE TABLE IF NOT EXISTS server_meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS tenants(
             id INTEGER PRIMARY KEY,
@@ -122,6 +175,8 @@ public final class ServerStore {
         try writeTransaction {
             if try tenantScope(name) != nil { throw StoreError.tenantExists(name) }
             try db.run("INSERT INTO tenants(name, created_at) VALUES (?, ?)", [.text(name), .integer(Int64(clamping: environment.now()))])
+            guard let scope = try tenantScope(name) else { preconditionFailure("the tenant just created is not there") }
+            try seed(scope: scope)
         }
     }
 

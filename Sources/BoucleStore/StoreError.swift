@@ -38,6 +38,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case tenantExists(String)
     /// The server has no tenant of this name.
     case noTenant(String)
+    /// The replica's clock is at the top of its range: no local write can be stamped.
+    case clockExhausted
+    /// A local edit would lose to a value stamped ahead of this replica's clock.
+    case editCannotWin(UUIDString, field: String, stamped: UInt64)
+    /// Changes stamped too far ahead of this machine's clock (`ClockGuard.summary`).
+    case clockAhead(String)
     /// A change-set of another tenant than the replica's.
     case tenantMismatch(changeSet: String, replica: String)
     /// The change-set is refused (SPEC §4).
@@ -89,6 +95,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "tenant \"\(name)\" exists already"
         case .noTenant(let name):
             "no tenant \"\(name.prefix(40))\""
+        case .clockExhausted:
+            "this replica's clock has reached the top of its range (a change stamped in the far future reached it): no edit can be stamped any more"
+        case let .editCannotWin(id, field, stamped):
+            "the edit of \(field) of record \(id) would lose to a value stamped \(WallTime.readable(stamped)) UTC, ahead of this replica's clock: nothing was changed"
+        case .clockAhead(let summary):
+            "refused \(summary)"
         case let .tenantMismatch(changeSet, replica):
             "this change-set belongs to tenant \"\(changeSet)\" but this replica to \"\(replica)\""
         case .changeSet(let error):

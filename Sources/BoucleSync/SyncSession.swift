@@ -36,6 +36,9 @@ public struct SyncSummary: Equatable, Sendable {
     public var conflicts = 0
     /// The full re-sync, if there was one.
     public var resync: ResyncSummary?
+    /// After the sync: records whose changes the server left for another token, grouped by
+    /// what they wait for (`ReplicaStore.waiting`).
+    public var waiting: [Waiting] = []
 }
 
 /// Why a sync stopped. Each case says what happened, not what to do: the command line words
@@ -117,6 +120,7 @@ public final class SyncSession {
             throw SyncFailure.staleTwice
         }
         try store.markSynced()
+        summary.waiting = try store.waiting()
     }
 
     /// Pushes what is pending, without pulling (the benchmark measures pushes alone).
@@ -126,25 +130,38 @@ public final class SyncSession {
         do { try push() } catch is Stale { throw SyncFailure.staleTwice }
     }
 
+    /// Offers again the records the server held back before, then pushes what is pending.
     private func push() throws {
+        var after: UUIDString?
+        while true {
+            let (batch, ids) = try store.heldBackBatch(after: after, maxRecords: limits.batchRecords)
+            guard let last = ids.last else { break }
+            try store.markRetried(ids, answer: try send(batch))
+            after = last
+        }
         while true {
             let batch = try store.pendingBatch(maxRecords: limits.batchRecords)
             if batch.changes == 0 && !batch.more {
                 // The previous batch was full and the last: close the push.
-                try store.markPushed(upTo: batch.next, more: false, lost: [])
+                try store.markPushed(upTo: batch.next, more: false, answer: PushAnswer())
                 return
             }
-            let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: headers)
-            let answer: PushAnswer
-            do { answer = try PushAnswer(body: try call(request).body) } catch let problem as InvalidAnswer {
-                throw SyncFailure.invalidAnswer(problem)
-            }
-            try store.markPushed(upTo: batch.next, more: batch.more, lost: answer.lost)
-            summary.sent += batch.changes
-            summary.conflicts += answer.lost.count
-            progress("pushed \(summary.sent) changes")
+            try store.markPushed(upTo: batch.next, more: batch.more, answer: try send(batch))
             if !batch.more { return }
         }
+    }
+
+    /// Pushes one batch; returns the server's answer.
+    private func send(_ batch: ChangeSetPage) throws -> PushAnswer {
+        let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: headers)
+        let answer: PushAnswer
+        do { answer = try PushAnswer(body: try call(request).body) } catch let problem as InvalidAnswer {
+            throw SyncFailure.invalidAnswer(problem)
+        }
+        summary.sent += batch.changes - answer.deferred.count
+        summary.conflicts += answer.lost.count
+        progress("pushed \(summary.sent) changes")
+        return answer
     }
 
     /// Pulls until caught up; returns the server's horizon time from the last page.

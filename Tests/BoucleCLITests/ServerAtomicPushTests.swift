@@ -3,8 +3,9 @@ import Foundation
 import HTTPCodec
 import XCTest
 
-/// A push is applied whole or not at all: a push whose last change is refused leaves no trace of
-/// the valid changes before it.
+/// A push is one transaction: a push whose last change is refused leaves no trace of the valid
+/// changes before it; a change the token may not make is deferred, in the same transaction as
+/// the rest is applied.
 final class ServerAtomicPushTests: ServerTestCase {
     private var server: ServerProcess!
     private var fieldToken = ""
@@ -48,11 +49,29 @@ final class ServerAtomicPushTests: ServerTestCase {
         XCTAssertTrue(message.contains("unknown field"), message)
     }
 
-    /// The last change is a delete, which a field token may not make: 403 `forbidden`.
-    func testPushEndingWithAFieldTokensDeleteLeavesNoTraceOfItsFirstChanges() throws {
+    /// Pushes the 5 valid offers followed by `last`; asserts the 5 are applied and `last` is
+    /// deferred, listed with `reason` and what it waits for; returns that.
+    private func assertDeferred(last: Change, reason: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let body = ServerHarness.changeSet(tenant: "lyon", origin: valid[0].stamp.replica, valid + [last])
+        let answer = try jsonObject(try RawConnection.exchange(port: server.port, "POST", "/v1/changes", token: fieldToken, body: body),
+                                    file: file, line: line)
+        XCTAssertEqual(answer["changes"] as? Int, 6, file: file, line: line)
+        XCTAssertEqual(answer["applied"] as? Int, 5, "the token's own changes are applied", file: file, line: line)
+        let deferred = try XCTUnwrap(answer["deferred"] as? [[String: Any]], file: file, line: line)
+        XCTAssertEqual(deferred.count, 1, file: file, line: line)
+        XCTAssertEqual(deferred.first?["id"] as? String, last.id.rawValue, file: file, line: line)
+        XCTAssertEqual(deferred.first?["hlc"] as? String, last.stamp.hlc.hex, file: file, line: line)
+        XCTAssertEqual(deferred.first?["reason"] as? String, reason, file: file, line: line)
+        let coordinator = try makeClient("coordinator-\(reason)", team: "nord", token: try token(team: "nord", role: "coordinator"), server: server)
+        try sync(coordinator, file: file, line: line)
+        XCTAssertEqual(try ids("offer", on: coordinator), Set(valid.map(\.id.rawValue)), "the 5 offers, and only them", file: file, line: line)
+        return try XCTUnwrap(deferred.first?["waits_for"] as? String, file: file, line: line)
+    }
+
+    /// The last change is a delete, which a field token may not make: deferred, not refused.
+    func testAFieldTokensDeleteIsDeferredAndTheRestApplied() throws {
         let last = Change(collection: .offer, id: valid[0].id, team: "nord", stamp: nextStamp(), operation: .delete)
-        let message = try assertRefusedWhole(last: last, token: fieldToken, status: 403, code: "forbidden")
-        XCTAssertEqual(message, "a field token may not delete (offer \(valid[0].id)): ask a coordinator; nothing was applied")
+        XCTAssertEqual(try assertDeferred(last: last, reason: "role"), "a coordinator token of team nord")
     }
 
     /// The last change names one of the first offers as a request: 409 `conflict`.
@@ -63,11 +82,10 @@ final class ServerAtomicPushTests: ServerTestCase {
         XCTAssertTrue(message.hasSuffix("; nothing was applied"), message)
     }
 
-    /// The last change writes another team's record: 403 `forbidden`.
-    func testPushEndingWithAnotherTeamsChangeLeavesNoTraceOfItsFirstChanges() throws {
+    /// The last change writes another team's record: deferred, not refused.
+    func testAnotherTeamsChangeIsDeferredAndTheRestApplied() throws {
         let last = Change(collection: .offer, id: UUIDString.random(using: &generator), team: "sud", stamp: nextStamp(),
                           operation: .set(["title": .text("Offre de sud")]))
-        let message = try assertRefusedWhole(last: last, token: fieldToken, status: 403, code: "forbidden")
-        XCTAssertTrue(message.hasPrefix("a field token of team nord may not write offer"), message)
+        XCTAssertEqual(try assertDeferred(last: last, reason: "team"), "a token of team sud")
     }
 }

@@ -4,8 +4,9 @@ import HTTPCodec
 import XCTest
 
 /// Tenants and roles at the server: a token sees and writes its own tenant only, a field token
-/// writes only its team's records and never deletes, unknown and revoked tokens get 401, health
-/// needs no token and metrics need an admin's.
+/// writes only its team's records and never deletes (what it may not write waits, pending),
+/// only an admin changes categories, unknown and revoked tokens get 401, health needs no token
+/// and metrics need an admin's.
 final class ServerAuthTests: ServerTestCase {
     private var server: ServerProcess!
     private var nordField = ""
@@ -72,8 +73,9 @@ final class ServerAuthTests: ServerTestCase {
         XCTAssertEqual(try ids("offer", on: lyon), Set([offer] + offers.map(\.id.rawValue)))
     }
 
-    /// A field token may not change categories; a coordinator may add one, for its tenant only.
-    func testFieldTokenCannotAddACategoryButACoordinatorCan() throws {
+    /// Only an admin token changes categories: a field's and a coordinator's category waits (the
+    /// rest of their push goes through); an admin's is applied, for its tenant only.
+    func testOnlyAnAdminTokenChangesCategories() throws {
         let slug = "jardinage"
         let writer = UUIDString.random(using: &generator)
         let category = Change(collection: .category, id: Categories.id(forSlug: slug), team: "nord",
@@ -81,12 +83,17 @@ final class ServerAuthTests: ServerTestCase {
                               operation: .set(["slug": .text(slug), "label": .text("Jardinage")]))
         let body = ServerHarness.changeSet(tenant: "lyon", origin: writer, [category])
         let before = try snapshot()
-        let refused = try RawConnection.exchange(port: server.port, "POST", "/v1/changes", token: nordField, body: body)
-        XCTAssertEqual(try assertError(refused, status: 403, code: "forbidden"),
-                       "a field token may not change categories: ask a coordinator; nothing was applied")
+        for token in [nordField, coordinatorToken] {
+            let answer = try jsonObject(try RawConnection.exchange(port: server.port, "POST", "/v1/changes", token: token, body: body))
+            XCTAssertEqual(answer["applied"] as? Int, 0)
+            let deferred = try XCTUnwrap(answer["deferred"] as? [[String: Any]])
+            XCTAssertEqual(deferred.first?["reason"] as? String, "category")
+            XCTAssertEqual(deferred.first?["waits_for"] as? String, "an admin token")
+        }
         XCTAssertEqual(try snapshot(), before)
 
-        let accepted = try RawConnection.exchange(port: server.port, "POST", "/v1/changes", token: coordinatorToken, body: body)
+        let adminToken = try token(team: "mairie", role: "admin")
+        let accepted = try RawConnection.exchange(port: server.port, "POST", "/v1/changes", token: adminToken, body: body)
         XCTAssertEqual(try jsonObject(accepted)["applied"] as? Int, 1)
         try sync(nord)
         XCTAssertTrue(try nord.ok("categories").contains(slug), "the field laptop now offers the new category")
@@ -127,38 +134,38 @@ final class ServerAuthTests: ServerTestCase {
         XCTAssertEqual(try lyon.digest(), try nord.digest(), "lyon's state is what nord pushed")
     }
 
-    /// A field token's delete is refused: the sync exits 1 and says why, the delete stays
-    /// pending, and the server still holds the record.
-    func testFieldTokenCannotDelete() throws {
+    /// A field token's delete waits for a coordinator: the sync succeeds and says so, the server
+    /// still holds the record; once nord's coordinator carries nord's file, the delete is applied,
+    /// and nord's next sync finds it done.
+    func testAFieldTokensDeleteWaitsForACoordinator() throws {
         try nord.ok("delete", offer)
         let before = try snapshot()
         let result = try nord.run("sync")
-        XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(
-            result.err,
-            "boucle: error: sync failed: the server refused: a field token may not delete (offer \(offer)): "
-                + "ask a coordinator; nothing was applied. Nothing is lost (1 changed record still pending here): "
-                + "this will not pass as it is; show this message to the city's administrator\n"
-        )
-        XCTAssertEqual(try pending(nord), 1)
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertTrue(result.out.hasSuffix("\n1 record waits for another token: 1 for a coordinator token of team nord\n"), result.out)
         XCTAssertEqual(try snapshot(), before)
-        XCTAssertTrue(try ids("offer", on: try lyonAsSeenByACoordinator("coordinator")).contains(offer))
+        XCTAssertTrue(try ids("offer", on: try lyonAsSeenByACoordinator("clone")).contains(offer))
+        let waiting = try XCTUnwrap(try nord.status()["waiting"] as? [[String: Any]])
+        XCTAssertEqual(waiting.first?["waits_for"] as? String, "a coordinator token of team nord")
+
+        let coordinator = try lyonAsSeenByACoordinator("coordinator")
+        try send(nord, to: coordinator, as: "nord.changeset")
+        try sync(coordinator)
+        XCTAssertFalse(try ids("offer", on: try lyonAsSeenByACoordinator("after")).contains(offer), "the coordinator carried the delete")
+        try sync(nord)
+        XCTAssertEqual((try nord.status()["waiting"] as? [[String: Any]])?.count, 0, "nothing waits any more")
     }
 
-    /// A field token of team sud cannot edit a record of team nord: the sync exits 1 and the
-    /// server keeps nord's value.
-    func testFieldTokenCannotEditAnotherTeamsRecord() throws {
+    /// A field token of team sud cannot edit a record of team nord: the edit waits, the sync
+    /// succeeds, and the server keeps nord's value.
+    func testAnotherTeamsRecordEditedBySudWaitsForNord() throws {
         let sud = try makeClient("sud", team: "sud", token: try token(team: "sud", role: "field"), server: server)
         try sync(sud)
         try sud.ok("set", offer, "title=Titre de sud")
         let before = try snapshot()
         let result = try sud.run("sync")
-        XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(
-            result.err.hasPrefix("boucle: error: sync failed: the server refused: a field token of team sud may not write offer \(offer) of team nord"),
-            result.err
-        )
-        XCTAssertEqual(try pending(sud), 1)
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertTrue(result.out.hasSuffix("1 record waits for another token: 1 for a token of team nord\n"), result.out)
         XCTAssertEqual(try snapshot(), before)
         let lyon = try lyonAsSeenByACoordinator("coordinator")
         XCTAssertEqual(try JSON.object(try lyon.json("show", offer))["title"] as? String, "Courses le samedi")

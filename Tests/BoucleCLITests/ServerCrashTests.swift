@@ -33,7 +33,7 @@ final class ServerCrashTests: ServerTestCase {
 
         for round in 0..<3 {
             for (index, laptop) in laptops.enumerated() {
-                let offers = ServerHarness.offers(perClient, team: "team\(index)", using: &generator)
+                let offers = ServerHarness.offers(perClient, team: "team\(index)", writer: try laptop.replicaID(), using: &generator)
                 offered[index].formUnion(offers.map(\.id.rawValue))
                 let changeSet = ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers)
                 try laptop.importFile(try write(changeSet, to: "round\(round)-laptop\(index).changeset"))

@@ -208,9 +208,10 @@ enum ServerHarness {
     }
 
     /// `count` new open offers of `team`, with ids, titles and categories drawn from `generator`,
-    /// all written by one replica (also drawn) at consecutive stamps.
-    static func offers(_ count: Int, team: String, using generator: inout SeededGenerator) -> [Change] {
-        let replica = UUIDString.random(using: &generator)
+    /// all written by one replica (`writer`, else one drawn) at consecutive stamps.
+    static func offers(_ count: Int, team: String, writer: UUIDString? = nil, using generator: inout SeededGenerator) -> [Change] {
+        let drawn = UUIDString.random(using: &generator)
+        let replica = writer ?? drawn
         let milliseconds = recentMilliseconds()
         let categories = Categories.defaults.map(\.slug)
         return (0..<count).map { index in
@@ -403,7 +404,7 @@ class ServerTestCase: CLITestCase {
     func snapshot(db: String? = nil) throws -> Snapshot {
         let database = try Database(path: db ?? serverDB, create: false, readOnly: true)
         defer { try? database.close() }
-        let counts = try database.queryFirst("SELECT count(*), coalesce(max(seq), 0) FROM records") { ($0.int64(0), $0.int64(1)) }
+        let counts = try database.queryFirst("SELECT count(*), coalesce(max(seq), 0) FROM records WHERE seq > 0") { ($0.int64(0), $0.int64(1)) }
         let counter = try database.queryFirst("SELECT value FROM server_meta WHERE key = 'seq'") { Int64($0.text(0) ?? "") ?? -1 }
         return Snapshot(records: counts?.0 ?? -1, maxSeq: counts?.1 ?? -1, counter: counter ?? -1)
     }
@@ -452,5 +453,12 @@ class ServerTestCase: CLITestCase {
         let text = String(decoding: response.body, as: UTF8.self)
         XCTAssertEqual(response.status, 200, text, file: file, line: line)
         return try JSON.object(try JSON.parse(text, file: file, line: line), file: file, line: line)
+    }
+}
+
+extension Replica {
+    /// The replica's id, from `status --json`.
+    func replicaID(file: StaticString = #filePath, line: UInt = #line) throws -> UUIDString {
+        try XCTUnwrap((try status(file: file, line: line)["replica_id"] as? String).flatMap { UUIDString($0) }, file: file, line: line)
     }
 }

@@ -23,7 +23,7 @@ final class ServerLoadTests: ServerTestCase {
         for index in 0..<clients {
             let team = "team\(index % teams)"
             let laptop = try makeClient("laptop\(index)", team: team, token: tokens[index % teams], server: server)
-            let offers = ServerHarness.offers(perClient, team: team, using: &generator)
+            let offers = ServerHarness.offers(perClient, team: team, writer: try laptop.replicaID(), using: &generator)
             everything.formUnion(offers.map(\.id.rawValue))
             try laptop.importFile(try write(ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers),
                                             to: "laptop\(index).changeset"))

@@ -81,7 +81,8 @@ final class ServerRetentionTests: ServerTestCase {
         }
 
         var generator = SeededGenerator(seed: ServerHarness.seed(#function))
-        let body = ServerHarness.changeSet(tenant: "lyon", origin: .zero, ServerHarness.offers(1, team: "nord", using: &generator))
+        let offers = ServerHarness.offers(1, team: "nord", using: &generator)
+        let body = ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers)
         let before = try snapshot()
         let stalePush = try RawConnection.exchange(port: server.port, "POST", "/v1/changes", token: token, body: body,
                                                    headers: [("Boucle-Cursor", "1"), ("Content-Type", "application/x-ndjson")])

@@ -21,7 +21,7 @@ final class ServerShutdownTests: ServerTestCase {
         var all = Set<String>()
         for index in 0..<clients {
             let laptop = try makeClient("laptop\(index)", team: "nord", token: field, server: server)
-            let offers = ServerHarness.offers(perClient, team: "nord", using: &generator)
+            let offers = ServerHarness.offers(perClient, team: "nord", writer: try laptop.replicaID(), using: &generator)
             all.formUnion(offers.map(\.id.rawValue))
             try laptop.importFile(try write(ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers),
                                             to: "laptop\(index).changeset"))

@@ -149,13 +149,12 @@ final class ServerSyncTests: ServerTestCase {
     /// clones them in two pages to the same digest.
     func testMoreRecordsThanOnePageSyncInSeveralBatchesAndPages() throws {
         var generator = SeededGenerator(seed: ServerHarness.seed(#function))
-        let offers = ServerHarness.offers(2_500, team: "nord", using: &generator)
-        let file = try write(ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers), to: "offers.changeset")
-
         try admin("tenant", "create", "lyon")
         let server = try startServer(["--page-records", "2000"])
         let field = try token(team: "nord", role: "field")
         let laptop = try makeClient("laptop", team: "nord", token: field, server: server)
+        let offers = ServerHarness.offers(2_500, team: "nord", writer: try laptop.replicaID(), using: &generator)
+        let file = try write(ServerHarness.changeSet(tenant: "lyon", origin: offers[0].stamp.replica, offers), to: "offers.changeset")
         try laptop.importFile(file)
         XCTAssertEqual(try pending(laptop), 2_500)
 

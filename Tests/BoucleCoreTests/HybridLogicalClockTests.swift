@@ -15,7 +15,7 @@ final class HybridLogicalClockTests: XCTestCase {
     func testClockNeverRunsBackwardsWhenTheWallClockIsSetBack() {
         var clock = HLC(milliseconds: 5_000_000, counter: 0)
         for now in stride(from: UInt64(4_000_000), to: 3_000_000, by: -100_000) {
-            let next = clock.tick(now: now)
+            guard let next = clock.tick(now: now) else { return XCTFail("the clock ran out") }
             XCTAssertGreaterThan(next, clock)
             clock = next
         }
@@ -25,6 +25,16 @@ final class HybridLogicalClockTests: XCTestCase {
     func testCounterOverflowCarriesIntoMilliseconds() {
         let clock = HLC(milliseconds: 1_000, counter: .max)
         XCTAssertEqual(clock.tick(now: 0), HLC(milliseconds: 1_001, counter: 0))
+    }
+
+    /// The year-10889 file: at the top of its range the clock stops, it never wraps backwards.
+    func testTheClockNeverRunsBackwardsAtTheTopOfItsRange() {
+        XCTAssertNil(HLC.top.tick(now: 0), "no reading comes after the top")
+        let nearTop = HLC(milliseconds: HLC.maxMilliseconds, counter: .max - 1)
+        XCTAssertEqual(nearTop.tick(now: 0), HLC.top)
+        XCTAssertEqual(HLC(milliseconds: 1_000, counter: 0).receive(HLC.top, now: 2_000), HLC.top)
+        XCTAssertEqual(HLC.top.receive(HLC(milliseconds: 5, counter: 0), now: 2_000), HLC.top)
+        XCTAssertEqual(HLC.top.hex, "fffffffffffeffff")
     }
 
     func testReceiveIsAboveBothClocks() {

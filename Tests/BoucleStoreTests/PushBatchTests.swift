@@ -1,4 +1,5 @@
 import BoucleCore
+import BoucleProtocol
 import BoucleStore
 import XCTest
 
@@ -18,7 +19,7 @@ final class PushBatchTests: StoreTestCase {
             let batch = try replica.pendingBatch(maxRecords: 1)
             if batch.changes == 0 { break }
             _ = try server.push(batch.changeSet, as: principal, cursor: 0, maxClockAhead: 300_000)
-            try replica.markPushed(upTo: batch.next, more: batch.more, lost: [])
+            try replica.markPushed(upTo: batch.next, more: batch.more, answer: PushAnswer())
             if !batch.more { break }
         }
         let page = try server.pull(as: principal, since: 0, after: 0, limit: 100).page

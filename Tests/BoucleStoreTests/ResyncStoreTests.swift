@@ -165,7 +165,7 @@ final class ResyncStoreTests: StoreTestCase {
         let unpushed = try addOffer(replica, "Courses du mardi")
         try replica.delete(pushed)
         let pushedUpTo = try replica.pendingBatch(maxRecords: 100).next
-        try replica.markPushed(upTo: pushedUpTo, more: false, lost: [])
+        try replica.markPushed(upTo: pushedUpTo, more: false, answer: PushAnswer())
         try replica.delete(unpushed)
         clock.advance(by: 100 * Self.day)
         XCTAssertEqual(try replica.purgeTombstones(deletedBefore: clock.now - Self.retention), 1)
@@ -293,7 +293,7 @@ final class ResyncStoreTests: StoreTestCase {
             guard batch.changes > 0 else { return }
             let result = try server.push(batch.changeSet, as: principal, cursor: try replica.pullCursor().since,
                                          maxClockAhead: Self.maxClockAhead)
-            try replica.markPushed(upTo: batch.next, more: batch.more, lost: result.lost)
+            try replica.markPushed(upTo: batch.next, more: batch.more, answer: result)
         }
         if try replica.isResyncing() { try resync() }
         do { try push() } catch let error as Refusal where error.reason == .staleReplica {
