@@ -32,6 +32,8 @@ public enum ServerCLI {
         switch error {
         case StoreError.noTenant(let name):
             "\(error): create it with `boucle-server tenant create \(name.prefix(40))`"
+        case StoreError.clockAhead:
+            "\(error); nothing was imported: the clock of the laptop that wrote the file is wrong (or pass a larger --max-clock-ahead)"
         case StoreError.otherFormat:
             "\(error): serve it with the version of boucle-server that made it, and let clients sync to a new database"
         default:

@@ -69,6 +69,26 @@ final class ReplicaStoreTests: StoreTestCase {
         XCTAssertEqual(try a.digest(), try b.digest())
     }
 
+    /// After `restamp` set the clock back below a value carried from a laptop whose clock was
+    /// ahead, an edit of that field would lose: it is refused, saying so, instead of "updated".
+    func testALocalEditThatCannotWinSaysSoAndChangesNothing() throws {
+        let clock = ManualClock(milliseconds: 1_800_000_000_000)
+        let ahead = try ReplicaStore.create(at: path("ahead.db"), team: "nord", tenant: "lyon", environment: clock.environment(offset: 50 * 60_000))
+        let id = try ahead.add(.offer, fields: ["category": .text("pets"), "title": .text("from the future")])
+        let here = try makeReplica("here.db", clock: clock)
+        try exchange(ahead, here)
+        XCTAssertEqual(try here.restamp(), 0, "nothing of its own to re-stamp; its clock is back to the wall clock")
+        let before = try here.digest()
+        XCTAssertThrowsError(try here.update(id, fields: ["title": .text("now")])) { error in
+            guard case StoreError.editCannotWin(id, field: "title", _) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".hasSuffix(", ahead of this replica's clock: nothing was changed"), "\(error)")
+        }
+        XCTAssertEqual(try here.digest(), before)
+        clock.advance(by: 51 * 60_000)
+        try here.update(id, fields: ["title": .text("later")])
+        XCTAssertEqual(try here.record(id).text("title"), "later", "once the clock has passed the stamp, the edit wins")
+    }
+
     func testDeleteErasesPersonalDataFromEveryFileOfBothReplicas() throws {
         let clock = ManualClock()
         let a = try makeReplica("a.db", clock: clock)
