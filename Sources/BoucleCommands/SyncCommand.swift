@@ -96,6 +96,8 @@ enum SyncAdvice {
                  .notFound, .methodNotAllowed, .staleReplica:
                 return ("the server refused: \(refusal.message)", "this will not pass as it is; show this message to the city's administrator")
             }
+        case SyncFailure.recordTooLarge:
+            return ("\(error)", "ask the city to raise the server's body limit (boucle-server serve --max-body, and nginx's client_max_body_size)")
         case SyncFailure.foreignAnswer:
             return ("\(error)", "check the server URL (and the proxy in front of the server), then " + retry)
         case let failure as SyncFailure:

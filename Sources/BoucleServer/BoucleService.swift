@@ -18,6 +18,10 @@ public final class BoucleService: Sendable {
     public let metrics = Metrics()
     /// Records per pulled page when the client does not say (`serve --page-records`).
     let pageRecords: Int
+    /// The pulled pages held in memory at once, all connections together
+    /// (`SyncDefaults.pagesInFlight`): a page's slot is taken before it is built and given back
+    /// once it is sent.
+    let pageSlots = DispatchSemaphore(value: SyncDefaults.pagesInFlight)
 
     public init(databasePath: String, maxClockAhead: UInt64 = SyncDefaults.maxClockAhead,
                 pageRecords: Int = SyncDefaults.maxPageRecords, environment: BoucleCore.Environment = .system) {
@@ -42,7 +46,7 @@ public final class BoucleService: Sendable {
         let method: String
         let endpoint: Endpoint
         let access: Access
-        let handle: @Sendable (BoucleService, Call) throws -> HTTPResponse
+        let handle: @Sendable (BoucleService, Call) throws -> HandledResponse
     }
 
     /// What a handler is given: the request, the connection's store, and the caller (nil on a
@@ -56,9 +60,9 @@ public final class BoucleService: Sendable {
 
     /// The route table: every endpoint of the server, declared once.
     static let routes: [Route] = [
-        Route(method: "GET", endpoint: .health, access: .anyone) { service, call in try service.health(call) },
-        Route(method: "GET", endpoint: .metrics, access: .admin) { service, call in service.metrics(call) },
-        Route(method: "POST", endpoint: .changes, access: .token) { service, call in try service.push(call) },
+        Route(method: "GET", endpoint: .health, access: .anyone) { service, call in HandledResponse(try service.health(call)) },
+        Route(method: "GET", endpoint: .metrics, access: .admin) { service, call in HandledResponse(service.metrics(call)) },
+        Route(method: "POST", endpoint: .changes, access: .token) { service, call in HandledResponse(try service.push(call)) },
         Route(method: "GET", endpoint: .changes, access: .token) { service, call in try service.pull(call) },
     ]
 
@@ -107,8 +111,9 @@ public final class BoucleService: Sendable {
             principal = caller
         }
         do {
-            return HandledResponse(try route.handle(self, Call(request: request, store: store, principal: principal, openConnections: openConnections)),
-                                   tenant: principal?.tenant)
+            var handled = try route.handle(self, Call(request: request, store: store, principal: principal, openConnections: openConnections))
+            handled.tenant = principal?.tenant
+            return handled
         } catch let refusal as Refusal {
             return HandledResponse(refusal.response(), tenant: principal?.tenant)
         }
@@ -156,13 +161,24 @@ public final class BoucleService: Sendable {
         return json(answer.json)
     }
 
-    private func pull(_ call: Call) throws -> HTTPResponse {
+    private func pull(_ call: Call) throws -> HandledResponse {
         guard let principal = call.principal else { preconditionFailure("the pull route needs a token") }
         let started = Date()
         let request = try PullRequest(query: call.request.query)
-        let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after, limit: request.limit ?? pageRecords)
-        metrics.sync(seconds: Date().timeIntervalSince(started))
-        return PagePosition(next: page.next, more: page.more, changes: page.changes, horizon: horizon).response(changeSet: page.changeSet)
+        guard pageSlots.wait(timeout: .now() + SyncDefaults.pageWait) == .success else {
+            throw Refusal(.busy, "the server is sending as many pages as it holds at once: retry in a moment")
+        }
+        let slots = pageSlots
+        let release: @Sendable () -> Void = { slots.signal() }
+        do {
+            let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after, limit: request.limit ?? pageRecords)
+            metrics.sync(seconds: Date().timeIntervalSince(started))
+            let position = PagePosition(next: page.next, more: page.more, changes: page.changes, horizon: horizon)
+            return HandledResponse(position.response(changeSet: page.changeSet), afterSend: release)
+        } catch {
+            release()
+            throw error
+        }
     }
 
     private func json(_ value: JSONValue) -> HTTPResponse {

@@ -21,14 +21,17 @@ public struct ServerLimits: Sendable {
     public init() {}
 }
 
-/// What the server's handler returns: the response, and the tenant to name in the log line.
+/// What the server's handler returns: the response, the tenant to name in the log line, and
+/// what to do once the response is sent (or could not be): free what it held.
 public struct HandledResponse: Sendable {
     public var response: HTTPResponse
     public var tenant: String?
+    public var afterSend: (@Sendable () -> Void)?
 
-    public init(_ response: HTTPResponse, tenant: String? = nil) {
+    public init(_ response: HTTPResponse, tenant: String? = nil, afterSend: (@Sendable () -> Void)? = nil) {
         self.response = response
         self.tenant = tenant
+        self.afterSend = afterSend
     }
 }
 
@@ -158,6 +161,7 @@ public final class HTTPServer: @unchecked Sendable {
                 response.headers.replace("Date", HTTPDate.format(secondsSinceEpoch: Int(Date().timeIntervalSince1970)))
                 // A HEAD is answered with its GET's head, without the body (RFC 9110 §9.3.2).
                 let sent = (try? socket.sendAll(response.serialized(includingBody: request.method != "HEAD"))) != nil
+                handled.afterSend?()
                 record(RequestRecord(method: request.method, path: request.path, status: response.status,
                                      seconds: Date().timeIntervalSince(started), tenant: handled.tenant))
                 if setBusy(socket, false) || close || !sent { return }

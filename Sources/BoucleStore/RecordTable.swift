@@ -16,7 +16,10 @@ struct MergeEffect {
 /// A bounded slice of changes, as one complete change-set: a push batch or a pull page.
 public struct ChangeSetPage: Equatable, Sendable {
     public var changeSet: [UInt8]
+    /// Change lines.
     public var changes: Int
+    /// Records the change lines are of.
+    public var records: Int
     /// The row sequence of the page's last record (the `after` it started from when empty):
     /// where the next page starts.
     public var next: Int64
@@ -105,35 +108,50 @@ struct RecordTable {
                            newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil)
     }
 
-    /// Calls `body` with each record whose row sequence is above `since`, in sequence order, at
-    /// most `limit` of them.
-    func forEach(changedSince since: Int64, limit: Int = .max, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
+    /// Calls `body` with each record whose row sequence is above `since`, in sequence order.
+    func forEach(changedSince since: Int64, _ body: (UUIDString, RecordState, Int64) throws -> Void) throws {
         let statement = try db.statement(
-            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"
+            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND seq > ? ORDER BY seq"
         )
-        try statement.forEachRow(binding: [.integer(scope), .integer(since), .integer(Int64(limit))]) {
+        try statement.forEachRow(binding: [.integer(scope), .integer(since)]) {
             let id = try RecordTable.id(statement, 6)
             try body(id, try RecordTable.decode(statement, from: 0, id: id), statement.int64(5))
         }
     }
 
-    /// One complete change-set of the records whose row sequence is above `after` (at most
-    /// `limit`, in sequence order), each with its registers stored after `fieldsSince`. Callers
-    /// run it inside a read transaction, for one snapshot.
-    func page(header: ChangeSetHeader, fieldsSince: Int64, after: Int64, limit: Int) throws -> ChangeSetPage {
+    /// One complete change-set of the records whose row sequence is above `after`, in sequence
+    /// order, each with its registers stored after `fieldsSince`: at most `limit` records, and no
+    /// more once the change lines reach `maxBytes` (one record always fits, whatever its size).
+    /// Rows whose sequence lies in `skipping` are left out, the page's `next` still passing them.
+    /// Callers run it inside a read transaction, for one snapshot.
+    func page(header: ChangeSetHeader, fieldsSince: Int64, after: Int64, limit: Int, maxBytes: Int,
+              skipping: [ClosedRange<Int64>] = []) throws -> ChangeSetPage {
         var encoder = ChangeSetEncoder(header: header)
         var next = after
         var records = 0
-        // One record more than the page holds tells whether another page follows.
-        try forEach(changedSince: after, limit: limit + 1) { id, state, seq in
-            records += 1
-            guard records <= limit else { return }
-            for change in state.changes(id: id, fieldsSince: fieldsSince) { encoder.append(change) }
+        var more = false
+        let statement = try db.statement(
+            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND seq > ? ORDER BY seq"
+        )
+        try statement.scanRows(binding: [.integer(scope), .integer(after)]) {
+            // A row after a full page tells that another page follows.
+            guard records < limit, encoder.pendingByteCount < maxBytes else {
+                more = true
+                return false
+            }
+            let seq = statement.int64(5)
             next = seq
+            if skipping.contains(where: { $0.contains(seq) }) { return true }
+            let id = try RecordTable.id(statement, 6)
+            for change in try RecordTable.decode(statement, from: 0, id: id).changes(id: id, fieldsSince: fieldsSince) {
+                encoder.append(change)
+            }
+            records += 1
+            return true
         }
         let changes = encoder.count
         encoder.finish()
-        return ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, next: next, more: records > limit)
+        return ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, records: records, next: next, more: more)
     }
 
     /// Calls `body` with every record of the scope, in id order (the canonical order).

@@ -22,20 +22,24 @@ extension ReplicaStore {
     }
 
     /// The next batch of held-back records whose ids come after `after`, each with all its
-    /// registers (or its tombstone), and their ids; empty when none is left.
-    public func heldBackBatch(after: UUIDString?, maxRecords: Int) throws -> (page: ChangeSetPage, ids: [UUIDString]) {
+    /// registers (or its tombstone), and their ids; empty when none is left. It stops growing
+    /// once `maxBytes` are reached (one record always fits).
+    public func heldBackBatch(after: UUIDString?, maxRecords: Int, maxBytes: Int = SyncDefaults.pushBatchBytes)
+        throws -> (page: ChangeSetPage, ids: [UUIDString]) {
         try db.transactionForReading {
             let ids = try db.query("SELECT id FROM held_back WHERE id > ? ORDER BY id LIMIT ?",
                                    [.text(after?.rawValue ?? ""), .integer(Int64(maxRecords))]) { $0.text(0).flatMap { UUIDString($0) } }
                 .compactMap { $0 }
             var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: tenant, origin: replicaID))
-            for id in ids {
+            var sent: [UUIDString] = []
+            for id in ids where sent.isEmpty || encoder.pendingByteCount < maxBytes {
+                sent.append(id)
                 guard let state = try table.load(id) else { continue }
                 for change in state.changes(id: id, fieldsSince: -1) { encoder.append(change) }
             }
             let changes = encoder.count
             encoder.finish()
-            return (ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, next: 0, more: false), ids)
+            return (ChangeSetPage(changeSet: encoder.takeBytes(), changes: changes, records: sent.count, next: 0, more: false), sent)
         }
     }
 

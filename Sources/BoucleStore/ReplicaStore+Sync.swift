@@ -21,17 +21,19 @@ extension ReplicaStore {
         }
     }
 
-    /// The next batch of records changed here and not yet pushed, at most `maxRecords` of them.
+    /// The next batch of records changed here and not yet pushed, at most `maxRecords` of them
+    /// and no more once `maxBytes` are reached (one record always fits).
     ///
     /// Like a pull, a push in batches keeps two cursors: `pushed_seq`, below which everything is
     /// on the server, and `push_after`, the last record of the batches accepted since. A record
     /// in a later batch may hold fields older than an earlier batch's records: each batch sends
     /// the fields changed after `pushed_seq`, and `pushed_seq` moves only with the last batch.
-    public func pendingBatch(maxRecords: Int) throws -> ChangeSetPage {
+    public func pendingBatch(maxRecords: Int, maxBytes: Int = SyncDefaults.pushBatchBytes) throws -> ChangeSetPage {
         try db.transactionForReading {
             let pushed = try metaInt(.pushedSeq)
             let after = max(pushed, try metaInt(.pushAfter))
-            return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after, limit: maxRecords)
+            return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after,
+                                  limit: maxRecords, maxBytes: maxBytes)
         }
     }
 

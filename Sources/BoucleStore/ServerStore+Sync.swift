@@ -89,7 +89,8 @@ extension ServerStore {
             if since > 0, since < horizon.sequence { throw Refusal.stale(cursor: since, horizon: horizon) }
             let sequence = try currentSequence()
             var page = try RecordTable(db: db, scope: principal.tenantScope)
-                .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit)
+                .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit,
+                      maxBytes: SyncDefaults.pageBytes)
             if !page.more { page.next = max(page.next, sequence) }
             return (page, horizon)
         }

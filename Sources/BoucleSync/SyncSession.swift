@@ -17,12 +17,26 @@ extension HTTPClient: SyncTransport {}
 public struct SyncLimits: Sendable {
     /// Records per pushed batch.
     public var batchRecords: Int
+    /// Bytes of change lines past which a pushed batch stops growing (one record always fits).
+    public var batchBytes: Int
     /// Records per pulled page; nil lets the server choose.
     public var pageRecords: Int?
 
-    public init(batchRecords: Int = SyncDefaults.pushBatchRecords, pageRecords: Int? = nil) {
+    public init(batchRecords: Int = SyncDefaults.pushBatchRecords, batchBytes: Int = SyncDefaults.pushBatchBytes,
+                pageRecords: Int? = nil) {
         self.batchRecords = batchRecords
+        self.batchBytes = batchBytes
         self.pageRecords = pageRecords
+    }
+
+    /// Half the batch, for a server or proxy that refused one as too large (413); nil when a
+    /// batch is one record already.
+    func halved(from records: Int) -> SyncLimits? {
+        guard records > 1 else { return nil }
+        var cut = self
+        cut.batchRecords = max(1, min(batchRecords, records) / 2)
+        cut.batchBytes = max(1, batchBytes / 2)
+        return cut
     }
 }
 
@@ -54,6 +68,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     case invalidAnswer(InvalidAnswer)
     /// The server asked for a full re-sync twice in a row.
     case staleTwice
+    /// One record alone makes a push larger than the server (or a proxy) takes.
+    case recordTooLarge(bytes: Int)
 
     public var description: String {
         switch self {
@@ -62,6 +78,7 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .foreignAnswer(let status): "the server answered \(status) \(HTTPResponse.reason(for: status)) without a Boucle error: a proxy or another server answered"
         case .invalidAnswer(let problem): problem.description
         case .staleTwice: "the server has forgotten deletions older than this replica's last sync, twice in a row"
+        case .recordTooLarge(let bytes): "one record makes a push of \(bytes) bytes, more than the server, or a proxy in front of it, takes"
         }
     }
 }
@@ -74,7 +91,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
 public final class SyncSession {
     let store: ReplicaStore
     let token: String
-    let limits: SyncLimits
+    /// The sizes in use: batches are halved after a 413.
+    private(set) var limits: SyncLimits
     /// The wall clock, compared with the server's `Date`.
     let environment: Environment
     /// Called with a line of progress ("pushed 2000 changes").
@@ -134,34 +152,51 @@ public final class SyncSession {
     private func push() throws {
         var after: UUIDString?
         while true {
-            let (batch, ids) = try store.heldBackBatch(after: after, maxRecords: limits.batchRecords)
+            let (batch, ids) = try store.heldBackBatch(after: after, maxRecords: limits.batchRecords, maxBytes: limits.batchBytes)
             guard let last = ids.last else { break }
-            try store.markRetried(ids, answer: try send(batch))
+            guard let answer = try send(batch) else { continue }
+            try store.markRetried(ids, answer: answer)
             after = last
         }
         while true {
-            let batch = try store.pendingBatch(maxRecords: limits.batchRecords)
+            let batch = try store.pendingBatch(maxRecords: limits.batchRecords, maxBytes: limits.batchBytes)
             if batch.changes == 0 && !batch.more {
                 // The previous batch was full and the last: close the push.
                 try store.markPushed(upTo: batch.next, more: false, answer: PushAnswer())
                 return
             }
-            try store.markPushed(upTo: batch.next, more: batch.more, answer: try send(batch))
+            guard let answer = try send(batch) else { continue }
+            try store.markPushed(upTo: batch.next, more: batch.more, answer: answer)
             if !batch.more { return }
         }
     }
 
-    /// Pushes one batch; returns the server's answer.
-    private func send(_ batch: ChangeSetPage) throws -> PushAnswer {
+    /// Pushes one batch; returns the server's answer, or nil when the server (or a proxy)
+    /// refused it as too large (413) and the batches were halved: the caller makes a smaller one.
+    private func send(_ batch: ChangeSetPage) throws -> PushAnswer? {
         let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: headers)
         let answer: PushAnswer
-        do { answer = try PushAnswer(body: try call(request).body) } catch let problem as InvalidAnswer {
+        do {
+            answer = try PushAnswer(body: try call(request).body)
+        } catch let problem as InvalidAnswer {
             throw SyncFailure.invalidAnswer(problem)
+        } catch SyncFailure.refused(let refusal) where refusal.reason == .bodyTooLarge {
+            return try halve(batch)
+        } catch SyncFailure.foreignAnswer(413) {
+            return try halve(batch)
         }
         summary.sent += batch.changes - answer.deferred.count
         summary.conflicts += answer.lost.count
         progress("pushed \(summary.sent) changes")
         return answer
+    }
+
+    /// Halves the batches after `batch` was refused as too large; throws when it was one record.
+    private func halve(_ batch: ChangeSetPage) throws -> PushAnswer? {
+        guard let smaller = limits.halved(from: batch.records) else { throw SyncFailure.recordTooLarge(bytes: batch.changeSet.count) }
+        limits = smaller
+        progress("the server took no batch of \(batch.changeSet.count) bytes: pushing smaller ones")
+        return nil
     }
 
     /// Pulls until caught up; returns the server's horizon time from the last page.
@@ -209,9 +244,15 @@ public final class SyncSession {
     }
 
     /// Sends a request; an error answer becomes a `SyncFailure` read by its code (or `Stale`).
+    /// A server too busy to answer (503 `busy`) is asked again, a few times, a little later.
     private func call(_ request: HTTPRequest) throws -> HTTPResponse {
         guard let transport else { preconditionFailure("a request outside run(over:)") }
-        let response = try transport.send(request)
+        var response = try transport.send(request)
+        for wait in [1.0, 2.0, 4.0] {
+            guard response.status == 503, case .refusal(let refusal) = Refusal.decode(response), refusal.reason == .busy else { break }
+            Thread.sleep(forTimeInterval: wait)
+            response = try transport.send(request)
+        }
         checkClock(response)
         guard !(200...299).contains(response.status) else { return response }
         switch Refusal.decode(response) {

@@ -99,6 +99,18 @@ public final class Statement {
         }
     }
 
+    /// Binds `values`, steps through the rows while `row` returns true, then resets the statement
+    /// (checked after success, dropped after a failure), as `forEachRow` does.
+    ///
+    /// Untyped `throws`: `row` throws its caller's own errors, and Swift cannot declare "`row`'s error or SQLiteError".
+    public func scanRows(binding values: [SQLValue] = [], while row: () throws -> Bool) throws {
+        try resetting(binding: values) {
+            while try step() {
+                if try !row() { return }
+            }
+        }
+    }
+
     /// Binds `values` and runs `body`, which steps the statement, then resets the statement:
     /// checked when `body` returned, dropped (see `resetAfterFailedUse()`) when it threw.
     func resetting<T>(binding values: [SQLValue], _ body: () throws -> T) throws -> T {
