@@ -21,7 +21,7 @@ public final class BoucleService: Sendable {
     /// The pulled pages held in memory at once, all connections together
     /// (`SyncDefaults.pagesInFlight`): a page's slot is taken before it is built and given back
     /// once it is sent.
-    let pageSlots = DispatchSemaphore(value: SyncDefaults.pagesInFlight)
+    let pageSlots = Slots(SyncDefaults.pagesInFlight)
 
     public init(databasePath: String, maxClockAhead: UInt64 = SyncDefaults.maxClockAhead,
                 pageRecords: Int = SyncDefaults.maxPageRecords, environment: BoucleCore.Environment = .system) {
@@ -165,11 +165,11 @@ public final class BoucleService: Sendable {
         guard let principal = call.principal else { preconditionFailure("the pull route needs a token") }
         let started = Date()
         let request = try PullRequest(query: call.request.query)
-        guard pageSlots.wait(timeout: .now() + SyncDefaults.pageWait) == .success else {
+        guard pageSlots.take(timeout: SyncDefaults.pageWait) else {
             throw Refusal(.busy, "the server is sending as many pages as it holds at once: retry in a moment")
         }
         let slots = pageSlots
-        let release: @Sendable () -> Void = { slots.signal() }
+        let release: @Sendable () -> Void = { slots.give() }
         do {
             let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after, limit: request.limit ?? pageRecords)
             metrics.sync(seconds: Date().timeIntervalSince(started))

@@ -191,7 +191,7 @@ final class Simulation {
         default:
             // An old push arrives late, after newer ones.
             if let old = oldPushes.randomElement(using: &random) {
-                _ = handler(old)
+                _ = serve(old)
                 faults.replays += 1
             }
         }
@@ -237,6 +237,14 @@ final class Simulation {
         }
     }
 
+    /// The server's answer to `request`, sent (the handler's `afterSend` runs) whatever the
+    /// network then does with it.
+    func serve(_ request: HTTPRequest) -> HTTPResponse {
+        let handled = handler(request)
+        handled.afterSend?()
+        return handled.response
+    }
+
     /// Every replica and a fresh clone hold the same state, and no acknowledged write is lost.
     func check() throws {
         let clone = try ReplicaStore.create(at: folder.appendingPathComponent("clone.db").path, team: "nord", environment: clock.environment)
@@ -279,10 +287,10 @@ final class Simulation {
                 throw Fault(description: "request lost")
             }
             if request.method == "POST" { simulation.oldPushes.append(request) }
-            var response = simulation.handler(request).response
+            var response = simulation.serve(request)
             if roll == 1 {
                 simulation.faults.duplicates += 1
-                response = simulation.handler(request).response
+                response = simulation.serve(request)
             }
             if roll == 2 {
                 simulation.faults.droppedAnswers += 1
