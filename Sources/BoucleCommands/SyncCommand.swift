@@ -53,10 +53,14 @@ enum SyncCommand {
         if context.json {
             context.printJSON(.object(["sent": .number(Double(summary.sent)), "received": .number(Double(summary.received)),
                                        "conflicts": .number(Double(summary.conflicts)), "resynced": .bool(summary.resync != nil),
+                                       "server_restored": .bool(summary.restarted),
                                        "waiting": StatusCommands.json(summary.waiting)]))
         } else {
             var line = "synced with \(server): sent \(Plural.count(summary.sent, "change")), received \(summary.received) new"
             line += summary.conflicts == 0 ? ", no conflicts" : ", \(Plural.count(summary.conflicts, "conflict")) (see `boucle conflicts`)"
+            if summary.restarted {
+                line += "\nthe server had gone back in time (restored from a backup): this replica sent it everything it holds again"
+            }
             if let resync = summary.resync {
                 line += "\nre-synced in full (the server had forgotten old deletions): dropped \(Plural.count(resync.dropped, "deleted record"))"
                     + ", kept \(resync.kept) not yet on the server, \(Plural.count(resync.lostEdits, "lost edit")) logged"
@@ -93,7 +97,7 @@ enum SyncAdvice {
             case .busy, .unavailable, .internal, .timeout:
                 return ("the server could not answer now (\(refusal.message))", "run `boucle sync` again in a moment")
             case .forbidden, .invalidChangeSet, .conflict, .badRequest, .bodyTooLarge, .headTooLarge, .lengthRequired,
-                 .notFound, .methodNotAllowed, .staleReplica:
+                 .notFound, .methodNotAllowed, .staleReplica, .serverRestored:
                 return ("the server refused: \(refusal.message)", "this will not pass as it is; show this message to the city's administrator")
             }
         case SyncFailure.recordTooLarge:

@@ -26,6 +26,9 @@ public enum SyncHeader {
     public static let horizon = "Boucle-Horizon"
     /// On a pull page and a `stale_replica` refusal: the tenant's horizon time (milliseconds).
     public static let horizonTime = "Boucle-Horizon-Time"
+    /// On a push or pull: the server generation the client last saw (none before its first
+    /// sync); on their answers: the server's. A database restored from a backup has a new one.
+    public static let generation = "Boucle-Generation"
     /// The media type of a change-set body.
     public static let changeSetType = "application/x-ndjson"
 }

@@ -12,6 +12,16 @@ public struct InvalidAnswer: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String { "the server's answer \(problem): is it a boucle-server of this version?" }
 }
 
+/// The server generation a request names (`Boucle-Generation`), if any.
+public enum GenerationHeader {
+    /// Reads it: nil when absent; refused when it is not a generation.
+    public static func read(_ headers: HTTPHeaders) throws(Refusal) -> UUIDString? {
+        guard let text = headers[SyncHeader.generation] else { return nil }
+        guard let generation = UUIDString(text) else { throw Refusal(.badRequest, "\(SyncHeader.generation) must be a lowercase UUID") }
+        return generation
+    }
+}
+
 /// `POST /v1/changes`: a push of one change-set, with the pusher's pull cursor.
 public struct PushRequest: Equatable, Sendable {
     /// The pusher's pull cursor (the `since` of its last complete pull; 0 if it never pulled).
@@ -31,7 +41,7 @@ public struct PushRequest: Equatable, Sendable {
         self.cursor = cursor
     }
 
-    /// The request carrying `changeSet`, with `headers` (the token) added.
+    /// The request carrying `changeSet`, with `headers` (the token, the generation) added.
     public func request(changeSet: [UInt8], headers: HTTPHeaders) -> HTTPRequest {
         var headers = headers
         headers.replace("Content-Type", SyncHeader.changeSetType)
@@ -215,12 +225,15 @@ public struct PagePosition: Equatable, Sendable {
     public var changes: Int
     /// The tenant's horizon when the page was built.
     public var horizon: Horizon
+    /// `Boucle-Generation`: the generation of the server's database.
+    public var generation: UUIDString?
 
-    public init(next: Int64, more: Bool, changes: Int, horizon: Horizon) {
+    public init(next: Int64, more: Bool, changes: Int, horizon: Horizon, generation: UUIDString?) {
         self.next = next
         self.more = more
         self.changes = changes
         self.horizon = horizon
+        self.generation = generation
     }
 
     /// The answer carrying a page's change-set.
@@ -230,6 +243,7 @@ public struct PagePosition: Equatable, Sendable {
             (SyncHeader.more, more ? "true" : "false"), (SyncHeader.changes, String(changes)),
         ])
         horizon.write(to: &headers)
+        if let generation { headers.replace(SyncHeader.generation, generation.rawValue) }
         return HTTPResponse(status: 200, headers: headers, body: changeSet)
     }
 
@@ -244,6 +258,7 @@ public struct PagePosition: Equatable, Sendable {
         guard let horizon = Horizon(headers: headers) else {
             throw InvalidAnswer("has no \(SyncHeader.horizon) and \(SyncHeader.horizonTime)")
         }
-        self.init(next: next, more: more, changes: headers[SyncHeader.changes].flatMap(Int.init) ?? 0, horizon: horizon)
+        self.init(next: next, more: more, changes: headers[SyncHeader.changes].flatMap(Int.init) ?? 0, horizon: horizon,
+                  generation: headers[SyncHeader.generation].flatMap { UUIDString($0) })
     }
 }

@@ -31,6 +31,9 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case conflict
         /// The client's cursor is below the tenant's tombstone horizon: re-sync in full.
         case staleReplica = "stale_replica"
+        /// The server went back in time (restored from a backup): the client's generation is
+        /// not the server's, or its cursor is beyond the server's sequence. Send everything again.
+        case serverRestored = "server_restored"
         /// A `Transfer-Encoding` body: send a `Content-Length`.
         case lengthRequired = "length_required"
         /// The body is over the server's limit.
@@ -59,7 +62,7 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
             case .methodNotAllowed: 405
             case .timeout: 408
             case .conflict: 409
-            case .staleReplica: 410
+            case .staleReplica, .serverRestored: 410
             case .lengthRequired: 411
             case .bodyTooLarge: 413
             case .clockAhead: 422

@@ -155,10 +155,13 @@ public final class BoucleService: Sendable {
         guard let principal = call.principal else { preconditionFailure("the push route needs a token") }
         let started = Date()
         let request = try PushRequest(headers: call.request.headers)
-        let answer = try call.store.push(call.request.body, as: principal, cursor: request.cursor, maxClockAhead: maxClockAhead)
+        let answer = try call.store.push(call.request.body, as: principal, cursor: request.cursor,
+                                         generation: try GenerationHeader.read(call.request.headers), maxClockAhead: maxClockAhead)
         metrics.push(applied: answer.applied, conflicts: answer.lost.count)
         metrics.sync(seconds: Date().timeIntervalSince(started))
-        return json(answer.json)
+        var response = json(answer.json)
+        response.headers.replace(SyncHeader.generation, call.store.generation.rawValue)
+        return response
     }
 
     private func pull(_ call: Call) throws -> HandledResponse {
@@ -171,9 +174,11 @@ public final class BoucleService: Sendable {
         let slots = pageSlots
         let release: @Sendable () -> Void = { slots.give() }
         do {
-            let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after, limit: request.limit ?? pageRecords)
+            let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after,
+                                                      generation: try GenerationHeader.read(call.request.headers), limit: request.limit ?? pageRecords)
             metrics.sync(seconds: Date().timeIntervalSince(started))
-            let position = PagePosition(next: page.next, more: page.more, changes: page.changes, horizon: horizon)
+            let position = PagePosition(next: page.next, more: page.more, changes: page.changes, horizon: horizon,
+                                        generation: call.store.generation)
             return HandledResponse(position.response(changeSet: page.changeSet), afterSend: release)
         } catch {
             release()

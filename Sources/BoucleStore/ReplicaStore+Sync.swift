@@ -90,6 +90,27 @@ extension ReplicaStore {
         )
     }
 
+    /// The generation of the server's database this replica syncs with, once it has seen one.
+    public func serverGeneration() throws -> UUIDString? {
+        try meta(.serverGeneration).flatMap { UUIDString($0) }
+    }
+
+    /// Notes the server's generation, as its answers give it.
+    public func adoptServerGeneration(_ generation: UUIDString) throws {
+        guard try serverGeneration() != generation else { return }
+        try write { try setMeta(.serverGeneration, generation.rawValue) }
+    }
+
+    /// Starts over with a server that went back in time (restored from a backup): everything
+    /// this replica holds is pending again, and the next pull starts from 0. Nothing here is
+    /// dropped: the server merges what it has already, and takes back what it lost.
+    public func restartWithServer() throws {
+        try write {
+            for key in [MetaKey.pushedSeq, .pullSince, .pullAfter] { try setMeta(key, "0") }
+            for key in [MetaKey.pushAfter, .resync, .serverGeneration] { try setMeta(key, nil) }
+        }
+    }
+
     /// Records a successful sync's time.
     public func markSynced() throws {
         try write { try setMeta(.lastSync, String(environment.now())) }

@@ -144,6 +144,8 @@ public final class ReplicaStore {
         case pullSince = "pull_since", pullAfter = "pull_after"
         /// Wall-clock milliseconds of the last successful sync.
         case lastSync = "last_sync"
+        /// The generation of the server's database this replica last synced with.
+        case serverGeneration = "server_generation"
     }
 
     func meta(_ key: MetaKey) throws -> String? {

@@ -3,6 +3,10 @@ import BoucleProtocol
 import SQLite
 
 extension Refusal {
+    static func restored(_ why: String) -> Refusal {
+        Refusal(.serverRestored, "\(why): the server was restored from a backup (or is another server); this replica must send everything it holds again and pull everything (boucle sync does so by itself)")
+    }
+
     static func stale(cursor: Int64, horizon: Horizon) -> Refusal {
         Refusal(.staleReplica,
                 "this replica last synced at cursor \(cursor), before deletions the server has since forgotten (horizon \(horizon.sequence)): it must re-sync in full (boucle sync does so by itself)",
@@ -19,12 +23,14 @@ extension ServerStore {
     /// stale (it could bring back a purged record). A change of the pusher's own stamped more
     /// than `maxClockAhead` milliseconds after the server's clock refuses the whole push
     /// (`clock_ahead`). The push's `origin` is bound to the token's team if it was not bound.
-    public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, maxClockAhead: UInt64) throws -> PushAnswer {
+    public func push(_ body: [UInt8], as principal: Principal, cursor: Int64, generation: UUIDString? = nil,
+                     maxClockAhead: UInt64) throws -> PushAnswer {
         var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
         var writers = WriterBindings(db: db, scope: principal.tenantScope)
         var origin = UUIDString.zero
         let rules = MergeRules(
             start: { [self] header in
+                try checkTimeline(generation: generation, cursor: cursor)
                 // The horizon is read under the write lock: a compaction cannot slip in between.
                 let horizon = try horizon(scope: principal.tenantScope)
                 if cursor < horizon.sequence { throw Refusal.stale(cursor: cursor, horizon: horizon) }
@@ -80,11 +86,13 @@ extension ServerStore {
     /// changed after `since` (the cursor the client's sync started from; `since <= after`), and
     /// the tenant's horizon. A `since` below the horizon is refused as stale, except from 0: a
     /// pull from 0 is a full pull, the way a stale replica re-syncs.
-    public func pull(as principal: Principal, since: Int64, after: Int64, limit: Int) throws -> (page: ChangeSetPage, horizon: Horizon) {
+    public func pull(as principal: Principal, since: Int64, after: Int64, generation: UUIDString? = nil,
+                     limit: Int) throws -> (page: ChangeSetPage, horizon: Horizon) {
         // One snapshot for the horizon, the sequence and the page: a compaction cannot slip in
         // between. Every row up to `sequence` is in the snapshot, so a client that received the
         // last page has everything up to it (purged rows included).
         try db.transactionForReading {
+            try checkTimeline(generation: generation, cursor: after)
             let horizon = try horizon(scope: principal.tenantScope)
             if since > 0, since < horizon.sequence { throw Refusal.stale(cursor: since, horizon: horizon) }
             let sequence = try currentSequence()
@@ -94,6 +102,16 @@ extension ServerStore {
             if !page.more { page.next = max(page.next, sequence) }
             return (page, horizon)
         }
+    }
+
+    /// Refuses a client that saw another generation of this database, or a cursor beyond its
+    /// sequence: the database went back in time (a restore), and the client's cursors mean nothing
+    /// here any more (Protocol/SERVER.md, "Restores").
+    private func checkTimeline(generation client: UUIDString?, cursor: Int64) throws {
+        let current = try meta(.generation).flatMap { UUIDString($0) }
+        if let client, client != current { throw Refusal.restored("this replica last synced with another generation of this server's database") }
+        let sequence = try currentSequence()
+        if cursor > sequence { throw Refusal.restored("this replica's cursor \(cursor) is beyond this server's sequence \(sequence)") }
     }
 
     /// The server's sequence number: the cursor of a client that has everything.

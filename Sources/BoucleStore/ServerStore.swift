@@ -254,8 +254,26 @@ public final class ServerStore {
 }
 
 extension ServerStore {
-    /// Writes a consistent copy of the whole database to `path`, while the server runs.
+    /// Writes a consistent copy of the whole database to `path`, while the server runs: into a
+    /// temporary file beside it, marked as a backup (whoever serves it gives it a new generation,
+    /// so clients notice the restore), then renamed to `path`. A copy cut short never takes the
+    /// final name.
     public func backup(to path: String) throws {
-        do { try db.backup(to: path) } catch { throw StoreError.io("backup to \(path) failed: \(error.message)") }
+        let temporary = path + ".partial"
+        try? FileManager.default.removeItem(atPath: temporary)
+        do throws(SQLiteError) {
+            try db.backup(to: temporary)
+            let copy = try Database(path: temporary, create: false)
+            try copy.run("INSERT OR REPLACE INTO server_meta(key, value) VALUES (?, ?)", [.text(MetaKey.backupOf.rawValue), .text(generation.rawValue)])
+            try copy.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw StoreError.io("backup to \(path) failed: \(error.message)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw StoreError.io("backup to \(path) failed: \(reason)")
+        }
     }
 }

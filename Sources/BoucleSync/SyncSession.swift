@@ -50,6 +50,9 @@ public struct SyncSummary: Equatable, Sendable {
     public var conflicts = 0
     /// The full re-sync, if there was one.
     public var resync: ResyncSummary?
+    /// True when the server had gone back in time (restored from a backup) and this replica
+    /// sent it everything again.
+    public var restarted = false
     /// After the sync: records whose changes the server left for another token, grouped by
     /// what they wait for (`ReplicaStore.waiting`).
     public var waiting: [Waiting] = []
@@ -108,6 +111,9 @@ public final class SyncSession {
     /// The server said this replica must re-sync in full.
     struct Stale: Error {}
 
+    /// The server said it went back in time (restored from a backup).
+    struct Restored: Error {}
+
     public init(store: ReplicaStore, token: String, limits: SyncLimits = SyncLimits(), environment: Environment = .system,
                 progress: @escaping (String) -> Void = { _ in }) {
         self.store = store
@@ -118,9 +124,33 @@ public final class SyncSession {
     }
 
     /// Pushes, then pulls, over `transport`; throws on the first failure, with nothing lost.
+    ///
+    /// A server that went back in time (restored from a backup: `server_restored`) is pulled
+    /// from 0, sent everything this replica holds, and pulled again: it gets back what it lost,
+    /// and this replica what it lacks.
     public func run(over transport: SyncTransport) throws {
         self.transport = transport
         defer { self.transport = nil }
+        do {
+            try pushThenPull()
+        } catch is Restored {
+            progress("the server went back in time (restored from a backup): sending everything again")
+            try store.restartWithServer()
+            summary.restarted = true
+            do {
+                try store.purgeTombstones(deletedBefore: try pull())
+                try pushThenPull()
+            } catch is Restored {
+                throw SyncFailure.refused(Refusal(.serverRestored, "the server went back in time twice in one sync"))
+            }
+        }
+        try store.markSynced()
+        summary.waiting = try store.waiting()
+    }
+
+    /// The sync itself: a full re-sync first if one was cut, then push, then pull; a re-sync in
+    /// full when the server says this replica is stale.
+    private func pushThenPull() throws {
         do {
             if try store.isResyncing() { try resyncInFull() }
             do {
@@ -137,8 +167,6 @@ public final class SyncSession {
         } catch is Stale {
             throw SyncFailure.staleTwice
         }
-        try store.markSynced()
-        summary.waiting = try store.waiting()
     }
 
     /// Pushes what is pending, without pulling (the benchmark measures pushes alone).
@@ -174,10 +202,14 @@ public final class SyncSession {
     /// Pushes one batch; returns the server's answer, or nil when the server (or a proxy)
     /// refused it as too large (413) and the batches were halved: the caller makes a smaller one.
     private func send(_ batch: ChangeSetPage) throws -> PushAnswer? {
-        let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: headers)
+        let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: try headers)
         let answer: PushAnswer
         do {
-            answer = try PushAnswer(body: try call(request).body)
+            let response = try call(request)
+            answer = try PushAnswer(body: response.body)
+            if let generation = response.headers[SyncHeader.generation].flatMap({ UUIDString($0) }) {
+                try store.adoptServerGeneration(generation)
+            }
         } catch let problem as InvalidAnswer {
             throw SyncFailure.invalidAnswer(problem)
         } catch SyncFailure.refused(let refusal) where refusal.reason == .bodyTooLarge {
@@ -207,11 +239,14 @@ public final class SyncSession {
     @discardableResult
     private func pull() throws -> UInt64 {
         let cursor = try store.pullCursor()
-        let pages = PagePipeline(after: cursor.after) { after in try self.fetchPage(since: cursor.since, after: after) }
+        // Read here: the pages are fetched on another thread, which must not touch the store.
+        let headers = try headers
+        let pages = PagePipeline(after: cursor.after) { after in try self.fetchPage(since: cursor.since, after: after, headers: headers) }
         defer { pages.stop() }
         var horizonTime: UInt64 = 0
         while let (position, changeSet) = try pages.next() {
             let imported = try store.applyPulledPage(changeSet, next: position.next, more: position.more)
+            if let generation = position.generation { try store.adoptServerGeneration(generation) }
             pages.giveBack(changeSet)
             summary.received += imported.applied
             summary.conflicts += imported.conflicts.count
@@ -221,8 +256,9 @@ public final class SyncSession {
         return horizonTime
     }
 
-    /// One page's answer: where it ends and its change-set's bytes.
-    private func fetchPage(since: Int64, after: Int64) throws -> (PagePosition, [UInt8]) {
+    /// One page's answer: where it ends and its change-set's bytes. Called on the pipeline's
+    /// fetching thread: it touches no store.
+    private func fetchPage(since: Int64, after: Int64, headers: HTTPHeaders) throws -> (PagePosition, [UInt8]) {
         let answer = try call(PullRequest(since: since, after: after, limit: limits.pageRecords).request(headers: headers))
         do { return (try PagePosition(headers: answer.headers), answer.body) } catch let problem as InvalidAnswer {
             throw SyncFailure.invalidAnswer(problem)
@@ -239,8 +275,13 @@ public final class SyncSession {
         try store.purgeTombstones(deletedBefore: horizonTime)
     }
 
+    /// The token, and the server generation this replica last saw.
     private var headers: HTTPHeaders {
-        HTTPHeaders([("Authorization", "Bearer \(token)")])
+        get throws {
+            var headers = HTTPHeaders([("Authorization", "Bearer \(token)")])
+            if let generation = try store.serverGeneration() { headers.replace(SyncHeader.generation, generation.rawValue) }
+            return headers
+        }
     }
 
     /// Sends a request; an error answer becomes a `SyncFailure` read by its code (or `Stale`).
@@ -257,6 +298,7 @@ public final class SyncSession {
         guard !(200...299).contains(response.status) else { return response }
         switch Refusal.decode(response) {
         case .refusal(let refusal) where refusal.reason == .staleReplica: throw Stale()
+        case .refusal(let refusal) where refusal.reason == .serverRestored: throw Restored()
         case .refusal(let refusal): throw SyncFailure.refused(refusal)
         case let .unknownCode(code, status, message): throw SyncFailure.unknownRefusal(code: code, status: status, message: message)
         case .foreign(let status): throw SyncFailure.foreignAnswer(status: status)

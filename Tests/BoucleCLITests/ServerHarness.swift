@@ -136,7 +136,8 @@ final class ServerProcess {
     /// from the line it prints once listening.
     init(database: String, extra: [String] = [], in folder: URL) throws {
         self.database = database
-        let command = [try ServerHarness.serverBinary().path, "serve", "--db", database, "--listen", "127.0.0.1:0"] + extra
+        let listen = extra.contains("--listen") ? [] : ["--listen", "127.0.0.1:0"]
+        let command = [try ServerHarness.serverBinary().path, "serve", "--db", database] + listen + extra
         child = try ChildProcess(command, environment: ProcessInfo.processInfo.environment, in: folder)
         guard let line = child.waitForLine(containing: "listening on", timeout: 10) else {
             child.kill()

@@ -83,7 +83,8 @@ final class ExchangeTests: XCTestCase {
     }
 
     func testPagePositionRoundTripsThroughHeaders() throws {
-        let position = PagePosition(next: 12, more: true, changes: 3, horizon: Horizon(sequence: 2, time: 7))
+        let position = PagePosition(next: 12, more: true, changes: 3, horizon: Horizon(sequence: 2, time: 7),
+                                    generation: UUIDString("7d41c0aa-0000-4000-8000-000000000001"))
         XCTAssertEqual(try PagePosition(headers: position.response(changeSet: []).headers), position)
     }
 
