@@ -135,7 +135,7 @@ public enum ServerCLI {
     )) { arguments in
         let retentionTime = try duration(arguments, retention, default: SyncDefaults.tombstoneRetention)
         let result = try openStore(arguments).compact(retention: retentionTime)
-        var lines = ["purged \(Plural.count(result.purged, "tombstone")) deleted more than \(Duration.describe(retentionTime)) ago"]
+        var lines = ["purged \(Plural.count(result.purged, "tombstone")) received more than \(Duration.describe(retentionTime)) ago"]
         for (tenant, horizon) in result.horizons.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(tenant): horizon \(horizon.sequence)")
         }

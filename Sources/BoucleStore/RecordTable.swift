@@ -207,15 +207,16 @@ struct RecordTable {
         return db.changes
     }
 
-    /// Removes every tombstone stamped before `cutoff`; returns how many and the highest row
-    /// sequence among them (0 for none).
-    func purgeTombstones(stampedBefore cutoff: HLC) throws -> (count: Int, highestSeq: Int64) {
+    /// Removes every tombstone stamped before `cutoff` whose row sequence is at most `upTo`;
+    /// returns how many and the highest row sequence among them (0 for none).
+    func purgeTombstones(stampedBefore cutoff: HLC, upTo: Int64) throws -> (count: Int, highestSeq: Int64) {
+        let bindings: [SQLValue] = [.integer(scope), .text(cutoff.hex), .integer(upTo)]
         let found = try db.queryFirst(
-            "SELECT count(*), coalesce(max(seq), 0) FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?",
-            [.integer(scope), .text(cutoff.hex)]
+            "SELECT count(*), coalesce(max(seq), 0) FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND seq <= ?",
+            bindings
         ) { (Int($0.int64(0)), $0.int64(1)) } ?? (0, 0)
         if found.0 > 0 {
-            try db.run("DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ?", [.integer(scope), .text(cutoff.hex)])
+            try db.run("DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND seq <= ?", bindings)
         }
         return found
     }

@@ -18,19 +18,38 @@ extension ServerStore {
         } ?? Horizon(sequence: 0, time: 0)
     }
 
-    /// Purges every tombstone deleted more than `retention` milliseconds before now, in one
-    /// transaction, and moves each tenant's horizon past the purged rows. Safe while the server
-    /// serves: pushes wait for it like for any writer; a pull that started before it either
-    /// finishes on its snapshot or is told (410) to re-sync in full.
+    /// Notes when the server received the rows up to `seq` (a push or import just committed):
+    /// retention counts from there (`push_log`, one row a write transaction).
+    func logReceipt(upTo seq: Int64) throws {
+        try db.run("INSERT OR REPLACE INTO push_log(seq, received_at) VALUES (?, ?)", [.integer(seq), .integer(Int64(clamping: environment.now()))])
+    }
+
+    /// Purges, in one transaction, every tombstone both stamped and received more than
+    /// `retention` milliseconds before now, and moves each tenant's horizon to the highest row it
+    /// purged (no further). Safe while the server serves: pushes wait for it like for any writer;
+    /// a pull that started before it either finishes on its snapshot or is told (410) to re-sync
+    /// in full.
+    ///
+    /// "Received" is read off `push_log`: the rows up to the highest sequence logged before the
+    /// cut-off were received before it. A database without a log yet (made by an earlier
+    /// version) gets one now, as if everything it holds had just arrived.
     public func compact(retention: UInt64) throws -> CompactionResult {
         let now = environment.now()
         let cutoff = now > retention ? now - retention : 0
         let cutoffStamp = HLC(milliseconds: min(cutoff, HLC.maxMilliseconds), counter: 0)
         var result = CompactionResult()
         try writeTransaction {
+            let receivedBefore = try db.queryFirst("SELECT max(seq) FROM push_log WHERE received_at < ?", [.integer(Int64(clamping: cutoff))]) { row in
+                row.isNull(0) ? nil : row.int64(0)
+            } ?? nil
+            if try db.queryFirst("SELECT count(*) FROM push_log", row: { $0.int64(0) }) == 0 { try logReceipt(upTo: try currentSequence()) }
             let tenants = try db.query("SELECT id, name FROM tenants ORDER BY name") { ($0.int64(0), $0.text(1) ?? "") }
             for (scope, name) in tenants {
-                let purged = try RecordTable(db: db, scope: scope).purgeTombstones(stampedBefore: cutoffStamp)
+                guard let receivedBefore else {
+                    result.horizons[name] = try horizon(scope: scope)
+                    continue
+                }
+                let purged = try RecordTable(db: db, scope: scope).purgeTombstones(stampedBefore: cutoffStamp, upTo: receivedBefore)
                 if purged.count > 0 {
                     try db.run("UPDATE tenants SET horizon = max(horizon, ?), horizon_time = max(horizon_time, ?) WHERE id = ?",
                                [.integer(purged.highestSeq), .integer(Int64(clamping: cutoff)), .integer(scope)])
@@ -38,6 +57,7 @@ extension ServerStore {
                 }
                 result.horizons[name] = try horizon(scope: scope)
             }
+            if let receivedBefore { try db.run("DELETE FROM push_log WHERE seq < ?", [.integer(receivedBefore)]) }
         }
         // Not complete or failed: ignored here, the next hourly checkpoint retries.
         if result.purged > 0 { _ = try? db.checkpoint(.truncate) }

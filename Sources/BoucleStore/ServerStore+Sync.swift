@@ -174,6 +174,7 @@ extension ServerStore {
                 try decoder.finish()
                 try rules.finish()
                 try setMeta(.seq, String(seq))
+                if result.applied > 0 { try logReceipt(upTo: seq) }
                 result.cursor = seq
                 return result
             }

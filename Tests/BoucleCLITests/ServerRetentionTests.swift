@@ -57,6 +57,28 @@ final class ServerRetentionTests: ServerTestCase {
         XCTAssertEqual(try stale.status()["conflicts"] as? Int, 0)
     }
 
+    /// Retention counts from when the server received a delete, not from its stamp: a laptop back
+    /// after three months pushes a delete stamped 91 days ago; the next compaction keeps it (no
+    /// replica has to re-sync in full for it), and one 100 days later purges it.
+    func testAnOldStampedDeleteIsKeptForTheRetentionCountedFromItsReceipt() throws {
+        try admin("tenant", "create", "lyon")
+        let server = try startServer()
+        let token = try token(team: "nord", role: "coordinator")
+        let other = try makeClient("other", team: "nord", token: token, server: server)
+        _ = try other.addOffer(title: "Courses du lundi")
+        try sync(other)
+        let drawer = try makeClient("drawer", team: "nord", token: token, server: server)
+        let monthsAgo = try FakeTime.launcher("-91d")
+        let offer = try drawer.ok(["offer", "add", "--category", "pets", "--title", "Promenade"], launcher: monthsAgo)
+        try drawer.ok(["delete", offer], launcher: monthsAgo)
+        try sync(drawer)
+
+        XCTAssertEqual(try compact(as: "+1m"), "purged 0 tombstones received more than 90 d ago\n  lyon: horizon 0\n")
+        let synced = try sync(other)
+        XCTAssertFalse(synced.contains("re-synced in full"), synced)
+        XCTAssertEqual(try compact(as: "+100d"), "purged 1 tombstone received more than 90 d ago\n  lyon: horizon 2\n")
+    }
+
     /// Raw HTTP with a coordinator token once the server forgot a delete (horizon 3): a pull
     /// since 1 or 2 and a push whose `Boucle-Cursor` is 1 are answered 410 `stale_replica` with
     /// the horizon; a pull from 0 (a full pull) and from the horizon are served.
@@ -70,7 +92,7 @@ final class ServerRetentionTests: ServerTestCase {
         try sync(replica)
         try replica.ok("delete", deleted)
         try sync(replica)
-        XCTAssertEqual(try compact(as: "+100d"), "purged 1 tombstone deleted more than 90 d ago\n  lyon: horizon 3\n")
+        XCTAssertEqual(try compact(as: "+100d"), "purged 1 tombstone received more than 90 d ago\n  lyon: horizon 3\n")
 
         for since in [1, 2] {
             let answer = try RawConnection.exchange(port: server.port, "GET", "/v1/changes?since=\(since)", token: token)
@@ -135,7 +157,7 @@ final class ServerRetentionTests: ServerTestCase {
         for laptop in laptops.suffix(3) { syncs.append(try startSync(laptop)) }
 
         XCTAssertEqual(compaction.wait(timeout: 60), ChildProcess.Exit(status: 0, signaled: false), compaction.stderr)
-        XCTAssertTrue(compaction.stdout.hasPrefix("purged 6 tombstones deleted more than 90 d ago"), compaction.stdout)
+        XCTAssertTrue(compaction.stdout.hasPrefix("purged 6 tombstones received more than 90 d ago"), compaction.stdout)
         var printed: [String] = []
         for (laptop, child) in zip(laptops, syncs) {
             let exit = child.wait(timeout: 60)
@@ -169,8 +191,8 @@ final class ServerRetentionTests: ServerTestCase {
     }
 
     /// `serve --tombstone-retention 1s` compacts at start: a delete stamped a minute ago (a laptop
-    /// one minute behind, through faketime) is purged as the server starts, and a pull from
-    /// before it is then stale.
+    /// one minute behind, through faketime) and received over a second ago is purged as the
+    /// server starts, and a pull from before it is then stale.
     func testServeCompactsAtStartWithItsTombstoneRetention() throws {
         let behind = try FakeTime.launcher("-1m")
         try admin("tenant", "create", "lyon")
@@ -184,6 +206,7 @@ final class ServerRetentionTests: ServerTestCase {
         try laptop.ok(["sync"], launcher: behind)
         XCTAssertEqual(first.logCount("compact purged"), 0, "the default retention keeps a minute-old delete")
         XCTAssertEqual(first.stop(), ChildProcess.Exit(status: 0, signaled: false))
+        Thread.sleep(forTimeInterval: 1.2)   // retention counts from the delete's receipt
 
         let second = try startServer(["--tombstone-retention", "1s"])
         XCTAssertEqual(second.logCount("compact purged 1 tombstone", atLeast: 1), 1, second.child.stderr)
@@ -228,7 +251,7 @@ final class ServerRetentionTests: ServerTestCase {
 
         try stale.ok("set", deleted, "title=Courses du mardi")
         let made = try stale.addOffer(category: "homework", title: "Aide aux devoirs")
-        XCTAssertEqual(try compact(as: "+100d"), "purged 1 tombstone deleted more than 90 d ago\n  lyon: horizon 3\n",
+        XCTAssertEqual(try compact(as: "+100d"), "purged 1 tombstone received more than 90 d ago\n  lyon: horizon 3\n",
                        file: file, line: line)
         let output = try sync(stale, file: file, line: line)
         return Comeback(server: server, coordinator: coordinator, stale: stale, deleted: deleted, kept: kept, made: made, output: output)
