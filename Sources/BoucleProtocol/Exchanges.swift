@@ -114,13 +114,18 @@ public struct PushAnswer: Equatable, Sendable {
     public var lost: [Conflict] = []
     /// Pushed changes left unapplied: they stay pending on the pusher.
     public var deferred: [DeferredChange] = []
+    /// The server sequences of the rows this push left exactly as the pusher holds them: its
+    /// next pull may skip them (`PullRequest.skip`), so that nothing comes straight back.
+    public var echo: [ClosedRange<Int64>] = []
 
-    public init(changes: Int = 0, applied: Int = 0, cursor: Int64 = 0, lost: [Conflict] = [], deferred: [DeferredChange] = []) {
+    public init(changes: Int = 0, applied: Int = 0, cursor: Int64 = 0, lost: [Conflict] = [], deferred: [DeferredChange] = [],
+                echo: [ClosedRange<Int64>] = []) {
         self.changes = changes
         self.applied = applied
         self.cursor = cursor
         self.lost = lost
         self.deferred = deferred
+        self.echo = echo
     }
 
     /// The JSON body the server answers.
@@ -128,6 +133,7 @@ public struct PushAnswer: Equatable, Sendable {
         .object([
             "changes": .number(Double(changes)), "applied": .number(Double(applied)),
             "cursor": .number(Double(cursor)), "lost": .array(lost.map(Self.json)), "deferred": .array(deferred.map(\.json)),
+            "echo": .array(echo.map { .array([.number(Double($0.lowerBound)), .number(Double($0.upperBound))]) }),
         ])
     }
 
@@ -137,8 +143,14 @@ public struct PushAnswer: Equatable, Sendable {
               let changes = answer["changes"]?.numberValue.flatMap({ Int(exactly: $0) }),
               let applied = answer["applied"]?.numberValue.flatMap({ Int(exactly: $0) }),
               let cursor = answer["cursor"]?.numberValue.flatMap({ Int64(exactly: $0) }),
-              let waiting = answer["deferred"]?.arrayValue
+              let waiting = answer["deferred"]?.arrayValue, let ranges = answer["echo"]?.arrayValue
         else { throw InvalidAnswer("to a push is not the JSON of Protocol/SERVER.md") }
+        var echo: [ClosedRange<Int64>] = []
+        for range in ranges {
+            guard let bounds = range.arrayValue?.compactMap({ $0.numberValue.flatMap { Int64(exactly: $0) } }), bounds.count == 2,
+                  bounds[0] <= bounds[1] else { throw InvalidAnswer("to a push has an echo range this boucle cannot read") }
+            echo.append(bounds[0]...bounds[1])
+        }
         var lost: [Conflict] = []
         for entry in entries {
             guard let conflict = Self.conflict(entry) else { throw InvalidAnswer("to a push lists a lost write this boucle cannot read") }
@@ -149,7 +161,7 @@ public struct PushAnswer: Equatable, Sendable {
             guard let change = DeferredChange(json: entry) else { throw InvalidAnswer("to a push lists a deferred change this boucle cannot read") }
             deferred.append(change)
         }
-        self.init(changes: changes, applied: applied, cursor: cursor, lost: lost, deferred: deferred)
+        self.init(changes: changes, applied: applied, cursor: cursor, lost: lost, deferred: deferred, echo: echo)
     }
 
     private static func json(_ conflict: Conflict) -> JSONValue {
@@ -188,11 +200,17 @@ public struct PullRequest: Equatable, Sendable {
     public var after: Int64
     /// The most records in the page; nil lets the server choose.
     public var limit: Int?
+    /// Server sequences to leave out: the echo of the puller's own push (`PushAnswer.echo`).
+    public var skip: [ClosedRange<Int64>]
 
-    public init(since: Int64, after: Int64, limit: Int? = nil) {
+    /// The most ranges a pull may skip.
+    public static let maxSkippedRanges = 64
+
+    public init(since: Int64, after: Int64, limit: Int? = nil, skip: [ClosedRange<Int64>] = []) {
         self.since = since
         self.after = after
         self.limit = limit
+        self.skip = skip
     }
 
     /// Reads the query of a pull; `limit` is at most `SyncDefaults.maxPageRecords`.
@@ -206,12 +224,34 @@ public struct PullRequest: Equatable, Sendable {
         after = try number("after") ?? since
         limit = try number("limit").map { Int(min($0, Int64(SyncDefaults.maxPageRecords))) }
         guard after >= since, limit != 0 else { throw Refusal(.badRequest, "after must be ≥ since, and limit > 0") }
+        skip = try PullRequest.ranges(query["skip"] ?? "")
+    }
+
+    /// `1-5,9-12` read back into ranges; refused when malformed or over `maxSkippedRanges`.
+    static func ranges(_ text: String) throws(Refusal) -> [ClosedRange<Int64>] {
+        let parts = text.split(separator: ",")
+        guard parts.count <= maxSkippedRanges else { throw Refusal(.badRequest, "skip names more than \(maxSkippedRanges) ranges") }
+        var ranges: [ClosedRange<Int64>] = []
+        for part in parts {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int64($0) }
+            guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low >= 0, low <= high else {
+                throw Refusal(.badRequest, "skip must be ranges FROM-TO of whole numbers, comma-separated")
+            }
+            ranges.append(low...high)
+        }
+        return ranges
+    }
+
+    /// Ranges as `skip` writes them: `1-5,9-12`.
+    public static func text(_ ranges: [ClosedRange<Int64>]) -> String {
+        ranges.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
     }
 
     /// The request, with `headers` (the token) added.
     public func request(headers: HTTPHeaders) -> HTTPRequest {
         let limit = self.limit.map { "&limit=\($0)" } ?? ""
-        return HTTPRequest(method: "GET", target: "\(Endpoint.changes.path)?since=\(since)&after=\(after)\(limit)", headers: headers)
+        let skip = self.skip.isEmpty ? "" : "&skip=" + PullRequest.text(self.skip)
+        return HTTPRequest(method: "GET", target: "\(Endpoint.changes.path)?since=\(since)&after=\(after)\(limit)\(skip)", headers: headers)
     }
 }
 

@@ -175,7 +175,8 @@ public final class BoucleService: Sendable {
         let release: @Sendable () -> Void = { slots.give() }
         do {
             let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after,
-                                                      generation: try GenerationHeader.read(call.request.headers), limit: request.limit ?? pageRecords)
+                                                      generation: try GenerationHeader.read(call.request.headers), limit: request.limit ?? pageRecords,
+                                                      skipping: request.skip)
             metrics.sync(seconds: Date().timeIntervalSince(started))
             let position = PagePosition(next: page.next, more: page.more, changes: page.changes, horizon: horizon,
                                         generation: call.store.generation)

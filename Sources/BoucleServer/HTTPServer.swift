@@ -42,6 +42,8 @@ public struct RequestRecord: Sendable {
     public let status: Int
     public let seconds: Double
     public let tenant: String?
+    /// The size of the answer's body.
+    public var bytes = 0
 }
 
 /// An HTTP/1.1 server on POSIX sockets: a thread per connection (blocking reads never starve
@@ -163,7 +165,7 @@ public final class HTTPServer: @unchecked Sendable {
                 let sent = (try? socket.sendAll(response.serialized(includingBody: request.method != "HEAD"))) != nil
                 handled.afterSend?()
                 record(RequestRecord(method: request.method, path: request.path, status: response.status,
-                                     seconds: Date().timeIntervalSince(started), tenant: handled.tenant))
+                                     seconds: Date().timeIntervalSince(started), tenant: handled.tenant, bytes: response.body.count))
                 if setBusy(socket, false) || close || !sent { return }
                 continue
             }

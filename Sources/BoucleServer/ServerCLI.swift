@@ -280,6 +280,6 @@ enum RequestLog {
     static func write(_ entry: RequestRecord) {
         let milliseconds = String(format: "%.1f", entry.seconds * 1000)
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        StandardStreams.err("\(WallTime.iso8601(now)) \(entry.method) \(entry.path) \(entry.status) \(milliseconds)ms tenant=\(entry.tenant ?? "-")\n")
+        StandardStreams.err("\(WallTime.iso8601(now)) \(entry.method) \(entry.path) \(entry.status) \(milliseconds)ms \(entry.bytes)B tenant=\(entry.tenant ?? "-")\n")
     }
 }

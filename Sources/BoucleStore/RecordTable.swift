@@ -11,6 +11,8 @@ struct MergeEffect {
     var newlyDeleted: Bool
     /// True when the gate held back a change that would have changed the row.
     var heldBack = false
+    /// The row's sequence before the change; nil for a record new here.
+    var previousSeq: Int64?
 }
 
 /// A bounded slice of changes, as one complete change-set: a push batch or a pull page.
@@ -54,10 +56,15 @@ struct RecordTable {
 
     /// The stored state of record `id`, or nil when this scope has never seen it.
     func load(_ id: UUIDString) throws -> RecordState? {
+        try loadRow(id)?.state
+    }
+
+    /// The stored state of record `id` and its row sequence, or nil when this scope has never seen it.
+    func loadRow(_ id: UUIDString) throws -> (state: RecordState, seq: Int64)? {
         try db.queryFirst(
             "SELECT collection, team, deleted, fields, deleted_prev, seq FROM records WHERE scope = ? AND id = ?",
             [.integer(scope), .text(id.rawValue)]
-        ) { row in try RecordTable.decode(row, from: 0, id: id) }
+        ) { row in (try RecordTable.decode(row, from: 0, id: id), row.int64(5)) }
     }
 
     /// Writes the state of record `id` with row sequence `seq`.
@@ -94,7 +101,8 @@ struct RecordTable {
            try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), seq: seq) {
             return MergeEffect(changed: true, conflicts: [], newlyDeleted: false)
         }
-        let existing = try load(change.id)
+        let row = try loadRow(change.id)
+        let existing = row?.state
         let allowed = try gate(existing)
         let outcome: MergeOutcome
         do {
@@ -105,7 +113,7 @@ struct RecordTable {
         guard allowed else { return MergeEffect(changed: false, conflicts: [], newlyDeleted: false, heldBack: outcome.changed) }
         if outcome.changed { try save(change.id, outcome.state, seq: seq) }
         return MergeEffect(changed: outcome.changed, conflicts: outcome.conflicts,
-                           newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil)
+                           newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil, previousSeq: row?.seq)
     }
 
     /// Calls `body` with each record whose row sequence is above `since`, in sequence order.

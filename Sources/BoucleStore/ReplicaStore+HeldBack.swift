@@ -53,6 +53,7 @@ extension ReplicaStore {
             }
             try noteDeferred(answer.deferred)
             try logLost(answer.lost)
+            try noteEcho(answer.echo)
         }
     }
 

@@ -33,6 +33,8 @@ extension ReplicaStore {
             try setMeta(.resync, "1")
             try setMeta(.pullSince, "0")
             try setMeta(.pullAfter, "0")
+            // A full pull must see every record the server holds: no echo is left out.
+            try setMeta(.pullSkip, nil)
         }
     }
 

@@ -51,7 +51,22 @@ extension ReplicaStore {
             }
             try noteDeferred(answer.deferred)
             try logLost(answer.lost)
+            try noteEcho(answer.echo)
         }
+    }
+
+    /// Adds a push's echo to the ranges the next pull skips (at most `PullRequest.maxSkippedRanges`:
+    /// what does not fit merely comes back once).
+    func noteEcho(_ echo: [ClosedRange<Int64>]) throws {
+        guard !echo.isEmpty else { return }
+        let ranges = try pullSkip() + echo
+        try setMeta(.pullSkip, PullRequest.text(Array(ranges.prefix(PullRequest.maxSkippedRanges))))
+    }
+
+    /// The server sequences the next pull skips: this replica's own echo.
+    public func pullSkip() throws -> [ClosedRange<Int64>] {
+        guard let text = try meta(.pullSkip) else { return [] }
+        return (try? PullRequest(query: ["skip": text]))?.skip ?? []
     }
 
     /// Logs pushed writes that lost at the server: `beaten`, or `deleted` (without values).
@@ -85,7 +100,10 @@ extension ReplicaStore {
                 }
                 let since = try metaInt(.pullSince)
                 try setMeta(.pullAfter, String(max(next, since)))
-                if !more { try setMeta(.pullSince, String(max(next, since))) }
+                if !more {
+                    try setMeta(.pullSince, String(max(next, since)))
+                    try setMeta(.pullSkip, nil)
+                }
             }
         )
     }
@@ -107,7 +125,7 @@ extension ReplicaStore {
     public func restartWithServer() throws {
         try write {
             for key in [MetaKey.pushedSeq, .pullSince, .pullAfter] { try setMeta(key, "0") }
-            for key in [MetaKey.pushAfter, .resync, .serverGeneration] { try setMeta(key, nil) }
+            for key in [MetaKey.pushAfter, .resync, .serverGeneration, .pullSkip] { try setMeta(key, nil) }
         }
     }
 

@@ -146,6 +146,9 @@ public final class ReplicaStore {
         case lastSync = "last_sync"
         /// The generation of the server's database this replica last synced with.
         case serverGeneration = "server_generation"
+        /// The server sequences the next pull skips: the echo of this replica's own pushes since
+        /// its last complete pull (`1-5,9-12`).
+        case pullSkip = "pull_skip"
     }
 
     func meta(_ key: MetaKey) throws -> String? {

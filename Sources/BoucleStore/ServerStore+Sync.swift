@@ -29,6 +29,7 @@ extension ServerStore {
         var writers = WriterBindings(db: db, scope: principal.tenantScope)
         var origin = UUIDString.zero
         let rules = MergeRules(
+            cursor: cursor,
             start: { [self] header in
                 try checkTimeline(generation: generation, cursor: cursor)
                 // The horizon is read under the write lock: a compaction cannot slip in between.
@@ -67,6 +68,7 @@ extension ServerStore {
         var guardian = ClockGuard(now: environment.now(), maxAhead: maxClockAhead)
         let city = Principal(tokenID: "", tenant: tenant, tenantScope: scope, team: Categories.seedTeam, role: .admin)
         let rules = MergeRules(
+            cursor: nil,
             start: { _ in },
             admit: { change in
                 guardian.observe(change.stamp.hlc)
@@ -87,7 +89,7 @@ extension ServerStore {
     /// the tenant's horizon. A `since` below the horizon is refused as stale, except from 0: a
     /// pull from 0 is a full pull, the way a stale replica re-syncs.
     public func pull(as principal: Principal, since: Int64, after: Int64, generation: UUIDString? = nil,
-                     limit: Int) throws -> (page: ChangeSetPage, horizon: Horizon) {
+                     limit: Int, skipping: [ClosedRange<Int64>] = []) throws -> (page: ChangeSetPage, horizon: Horizon) {
         // One snapshot for the horizon, the sequence and the page: a compaction cannot slip in
         // between. Every row up to `sequence` is in the snapshot, so a client that received the
         // last page has everything up to it (purged rows included).
@@ -98,7 +100,7 @@ extension ServerStore {
             let sequence = try currentSequence()
             var page = try RecordTable(db: db, scope: principal.tenantScope)
                 .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit,
-                      maxBytes: SyncDefaults.pageBytes)
+                      maxBytes: SyncDefaults.pageBytes, skipping: skipping)
             if !page.more { page.next = max(page.next, sequence) }
             return (page, horizon)
         }
@@ -124,6 +126,9 @@ extension ServerStore {
     /// (without side effects: it may be asked twice) with its stored record (nil: apply it; else
     /// why it waits); `finish` after the last change. Any throw rolls everything back.
     struct MergeRules {
+        /// The pusher's pull cursor: a row it left with no earlier change after this is exactly
+        /// as the pusher holds it (its echo); nil computes no echo.
+        var cursor: Int64?
         var start: (ChangeSetHeader) throws -> Void
         var admit: (Change) throws -> (DeferredChange.Reason, String)?
         var holdBack: (Change, RecordState?) throws -> (DeferredChange.Reason, String)?
@@ -142,7 +147,9 @@ extension ServerStore {
         do {
             return try writeTransaction {
                 var seq = try currentSequence()
+                let first = seq + 1
                 var result = PushAnswer()
+                var echo = EchoRanges(limit: PullRequest.maxSkippedRanges)
                 var decoder = ChangeSetDecoder()
                 try decoder.consume(bytes) { item in
                     switch item {
@@ -165,6 +172,13 @@ extension ServerStore {
                         if effect.changed {
                             seq += 1
                             result.applied += 1
+                            // The row is what the pusher holds if nothing else touched it after
+                            // the pusher's cursor: new, or last changed at or before it (or by
+                            // this push, cleanly).
+                            if let cursor = rules.cursor {
+                                let previous = effect.previousSeq ?? 0
+                                echo.note(seq, clean: previous <= cursor || (previous >= first && echo.contains(previous)))
+                            }
                         }
                         if effect.newlyDeleted { erasedData = true }
                         result.changes += 1
@@ -173,6 +187,7 @@ extension ServerStore {
                 }
                 try decoder.finish()
                 try rules.finish()
+                result.echo = echo.ranges
                 try setMeta(.seq, String(seq))
                 if result.applied > 0 { try logReceipt(upTo: seq) }
                 result.cursor = seq
@@ -185,4 +200,25 @@ extension ServerStore {
             throw error
         }
     }
+}
+
+/// The clean sequences of one push, as ranges of consecutive ones, at most `limit` of them (the
+/// rest are not reported: they only come back once, as an echo).
+struct EchoRanges {
+    let limit: Int
+    private(set) var ranges: [ClosedRange<Int64>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Notes row sequence `seq` (in increasing order) as clean or not.
+    mutating func note(_ seq: Int64, clean: Bool) {
+        guard clean else { return }
+        if let last = ranges.last, last.upperBound == seq - 1 {
+            ranges[ranges.count - 1] = last.lowerBound...seq
+        } else if ranges.count < limit {
+            ranges.append(seq...seq)
+        }
+    }
+
+    func contains(_ seq: Int64) -> Bool { ranges.contains { $0.contains(seq) } }
 }

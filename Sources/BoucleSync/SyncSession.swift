@@ -241,7 +241,11 @@ public final class SyncSession {
         let cursor = try store.pullCursor()
         // Read here: the pages are fetched on another thread, which must not touch the store.
         let headers = try headers
-        let pages = PagePipeline(after: cursor.after) { after in try self.fetchPage(since: cursor.since, after: after, headers: headers) }
+        let skip = try store.pullSkip()
+        let limit = limits.pageRecords
+        let pages = PagePipeline(after: cursor.after) { after in
+            try self.fetchPage(PullRequest(since: cursor.since, after: after, limit: limit, skip: skip), headers: headers)
+        }
         defer { pages.stop() }
         var horizonTime: UInt64 = 0
         while let (position, changeSet) = try pages.next() {
@@ -258,8 +262,8 @@ public final class SyncSession {
 
     /// One page's answer: where it ends and its change-set's bytes. Called on the pipeline's
     /// fetching thread: it touches no store.
-    private func fetchPage(since: Int64, after: Int64, headers: HTTPHeaders) throws -> (PagePosition, [UInt8]) {
-        let answer = try call(PullRequest(since: since, after: after, limit: limits.pageRecords).request(headers: headers))
+    private func fetchPage(_ request: PullRequest, headers: HTTPHeaders) throws -> (PagePosition, [UInt8]) {
+        let answer = try call(request.request(headers: headers))
         do { return (try PagePosition(headers: answer.headers), answer.body) } catch let problem as InvalidAnswer {
             throw SyncFailure.invalidAnswer(problem)
         }
