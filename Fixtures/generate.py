@@ -47,6 +47,60 @@ def dumps(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+def canonical_number(x):
+    """RFC 8785 section 3.2.2.3 (ECMAScript's Number.prototype.toString), from Python's shortest
+    round-trip digits (repr): SPEC section 3's canonical numbers."""
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + canonical_number(-x)
+    mantissa, _, exponent = repr(float(x)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    point = len(whole) + int(exponent or 0) - (len(whole + fraction) - len((whole + fraction).lstrip("0")))
+    digits = digits.rstrip("0")
+    k = len(digits)
+    if k <= point <= 21:
+        return digits + "0" * (point - k)
+    if 0 < point <= 21:
+        return digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return "0." + "0" * -point + digits
+    e = point - 1
+    return digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("-" if e < 0 else "+") + str(abs(e))
+
+
+def canonical_json(value):
+    """SPEC section 3's canonical JSON: no spaces, keys sorted by UTF-8 bytes, strings escaping
+    only \" \\ and control characters, numbers by canonical_number."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return canonical_number(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        out = ['"']
+        for ch in value:
+            code = ord(ch)
+            if ch == '"':
+                out.append('\\"')
+            elif ch == "\\":
+                out.append("\\\\")
+            elif code < 0x20:
+                out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(code, "\\u%04x" % code))
+            else:
+                out.append(ch)
+        out.append('"')
+        return "".join(out)
+    if isinstance(value, list):
+        return "[" + ",".join(canonical_json(v) for v in value) + "]"
+    keys = sorted(value, key=lambda k: k.encode("utf-8"))
+    return "{" + ",".join(canonical_json(k) + ":" + canonical_json(value[k]) for k in keys) + "}"
+
+
 def hlc(ms, counter=0):
     """16 lowercase hex digits of (milliseconds << 16 | counter)."""
     assert 0 <= ms < 0xFFFFFFFFFFFF and 0 <= counter <= 0xFFFF
@@ -1076,6 +1130,24 @@ Regenerate with `python3 Fixtures/generate.py`.
 
 # --------------------------------------------------------------------------- D. protocol vectors
 
+def number_vectors():
+    """Doubles at the edges of the canonical number layout, with their canonical JSON."""
+    rng = random.Random(SEED + 8785)
+    values = [0.0, 1.0, -1.0, 0.5, 0.1, 45.7627, 4.8344, -90.0, 90.0, -180.0, 180.0, 89.99999999999999,
+              2.0 ** 53, 2.0 ** 53 + 2, -(2.0 ** 53), 2.0 ** 63, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+              333333333.3333332, 1e21 - 65536, 1e21, 1e-6, 1e-7, 0.000001234, 0.0000001234]
+    for exponent in range(-12, 25):
+        for mantissa in (1.0, 1.5, 9.999999999999998):
+            values.append(float("%re%d" % (mantissa, exponent)))
+    for _ in range(300):
+        values.append(rng.uniform(-180, 180))
+        values.append(rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30))
+    out = []
+    for v in values:
+        out.append({"input": repr(v), "canonical": canonical_number(v)})
+    return out
+
+
 A = "00000000-0000-4000-8000-00000000000a"
 B = "00000000-0000-4000-8000-00000000000b"
 C = "00000000-0000-4000-8000-00000000000c"
@@ -1097,12 +1169,36 @@ def record(rid, collection, team, fields=None, deleted=None):
             "fields": {k: fields[k] for k in sorted(fields or {})}}
 
 
+def seed_records():
+    """The nine seeded categories as canonical state records (SPEC section 1)."""
+    seed = ("0000000000000000", "00000000-0000-0000-0000-000000000000")
+    return [record(category_id(s), "category", "boucle", {"label": reg(CATEGORY_LABELS[s], seed), "slug": reg(s, seed)})
+            for s in CATEGORIES]
+
+
+def canonical_record(r):
+    """A record's canonical line (SPEC section 3): id, collection, team, deleted, then its fields
+    sorted by name."""
+    return ('{"id":%s,"collection":%s,"team":%s,"deleted":%s,"fields":%s}'
+            % tuple(canonical_json(r[k]) for k in ("id", "collection", "team", "deleted", "fields")))
+
+
+def state_digest(state):
+    """SPEC section 3's state digest: SHA-256 of every record, the seed included, sorted by id, each
+    a canonical line ended by a newline."""
+    by_id = {r["id"]: r for r in seed_records()}
+    by_id.update({r["id"]: r for r in state})
+    records = sorted(by_id.values(), key=lambda r: r["id"])
+    return hashlib.sha256("".join(canonical_record(r) + "\n" for r in records).encode("utf-8")).hexdigest()
+
+
 def vector_json(rule, description, state=None, error=None):
     out = '{\n  "rule": %s,\n  "description": %s,\n' % (dumps(rule), dumps(description))
     if error is not None:
         return out + '  "error": %s\n}\n' % dumps(error)
     state = sorted(state, key=lambda r: r["id"])
-    return out + '  "state": [\n' + ",\n".join("    " + dumps(r) for r in state) + "\n  ]\n}\n"
+    return (out + '  "digest": %s,\n' % dumps(state_digest(state))
+            + '  "state": [\n' + ",\n".join("    " + canonical_record(r) for r in state) + "\n  ]\n}\n")
 
 
 def gen_vectors():
@@ -1321,6 +1417,34 @@ def gen_vectors():
         [record(x, "category", "part-dieu", {
             "label": reg("Petites réparations de vélos", c2), "slug": reg(slug, c2)})])
 
+    # 15 ------------------------------------------------------------------
+    x = rid()
+    same = at(0, A)
+    vec("same-stamp-canonical-number-order", "of two values under one stamp, the greater canonical JSON wins",
+        "A broken writer sends lat 0.00001 and lat 0.0002 under one stamp. Their canonical JSON (RFC 8785, "
+        "SPEC section 3) is 0.00001 and 0.0002: the second is greater byte for byte, so it wins in any order.",
+        [cs(A, set_obj("offer", x, "part-dieu", same, {"lat": 0.00001, "lon": 4.5})),
+         cs(A, set_obj("offer", x, "part-dieu", same, {"lat": 0.0002, "lon": 4.5}))],
+        [record(x, "offer", "part-dieu", {"lat": reg(0.0002, same), "lon": reg(4.5, same)})])
+
+    # 16 ------------------------------------------------------------------
+    x = category_id("pets")
+    relabel = at(0, B)
+    vec("seed-category-relabelled", "a real write beats the seed's stamp",
+        "B relabels the default category pets (team boucle, SPEC section 1): its stamp beats the seed's, "
+        "so the new label wins and the slug keeps the seed's stamp.",
+        [cs(B, set_obj("category", x, "boucle", relabel, {"label": "Promenade d'animaux de compagnie"}))],
+        [record(x, "category", "boucle", {"label": reg("Promenade d'animaux de compagnie", relabel),
+                                           "slug": reg("pets", ("0000000000000000", "00000000-0000-0000-0000-000000000000"))})])
+
+    # 17 ------------------------------------------------------------------
+    x = rid()
+    vec("version-one-point-zero", "the version is the number 1, however it is spelt",
+        "The header says \"version\":1.0, which is the number 1: the change-set is read.",
+        [assemble([line(header_obj("test", A)).replace(b'"version":1', b'"version":1.0'),
+                   line(set_obj("offer", x, "part-dieu", at(0, A), offer("Courses")))])],
+        [record(x, "offer", "part-dieu", {k: reg(v, at(0, A)) for k, v in offer("Courses").items()})])
+
     # Negative vectors ----------------------------------------------------
     x = rid()
     vec("refuse-collection-mismatch", "a change naming another collection than the record's is refused",
@@ -1364,10 +1488,43 @@ def gen_vectors():
                    line(set_obj("offer", x, "guillotiere", ("ffffffffffff0000", A), offer("Courses")))])],
         error="hlc")
 
+    x = rid()
+    vec("refuse-whitespace-before-header", "a change-set starts with the { of its header",
+        "A space comes before the header line: JSON whitespace is allowed inside a line, not before the first.",
+        [b" " + cs(A, set_obj("offer", x, "guillotiere", at(0, A), offer("Courses")))],
+        error="does not start with")
+
+    x = rid()
+    vec("refuse-date-before-1970", "a date is a real calendar date from 1970-01-01 to 9999-12-31",
+        "A round dated 1969-12-31.",
+        [cs(A, set_obj("round", x, "guillotiere", at(0, A), {"kind": "maraude", "date": "1969-12-31"}))],
+        error="date")
+
+    vec("refuse-null-category-slug", "a category's slug is its identity and is never cleared",
+        "A change sets the slug of category bike-repair to null.",
+        [cs(A, set_obj("category", category_id("bike-repair"), "guillotiere", at(0, A), {"slug": None}))],
+        error="slug")
+
+    x = rid()
+    vec("refuse-seed-writer-stamp", "only the nine seed categories carry the seed writer's stamp",
+        "An offer stamped by replica 00000000-0000-0000-0000-000000000000, the seed's writer.",
+        [cs(A, set_obj("offer", x, "guillotiere", ("0000000000000000", "00000000-0000-0000-0000-000000000000"), offer("Courses")))],
+        error="seed")
+
+    x = rid()
+    vec("refuse-stamp-far-in-the-future", "a change stamped more than an hour ahead of the reader's clock is refused",
+        "An offer stamped in the year 10889 (SPEC section 2, \"Stamps from the future\").",
+        [cs(A, set_obj("offer", x, "guillotiere", (hlc(281_400_000_000_000), A), offer("Courses")))],
+        error="ahead of this replica's clock")
+
     # The nine seeded categories, for tests of the id derivation.
     seeds = [{"id": category_id(s), "slug": s, "label": CATEGORY_LABELS[s]} for s in CATEGORIES]
     write(os.path.join(VECTORS, "seed-categories.json"),
           "[\n" + ",\n".join("  " + dumps(s) for s in seeds) + "\n]\n")
+
+    numbers = number_vectors()
+    write(os.path.join(VECTORS, "numbers.json"),
+          "[\n" + ",\n".join("  " + dumps(n) for n in numbers) + "\n]\n")
 
     listing = "\n".join("| `%s` | %d | %s |" % (name, n, kind) for name, n, kind in vectors)
     write(os.path.join(VECTORS, "README.md"), f"""# Protocol test vectors
@@ -1395,6 +1552,9 @@ A **positive** vector:
 }}
 ```
 
+`digest` is the state digest (SPEC section 3) of that state with the nine seeded categories: the
+canonical lines, numbers and all, byte for byte. `state` lists the records in canonical JSON.
+
 `state` is the canonical state after merging all the vector's files into an empty replica, in any
 order: the records sorted by id, each with `id`, `collection`, `team`, `deleted` (the tombstone
 stamp `"HLC@REPLICA"`, or `null`) and `fields` (name → `[value, "HLC@REPLICA"]`, sorted by name).
@@ -1417,6 +1577,10 @@ vector, through the in-memory merge (`BoucleCoreTests`) and through the store
 
 `seed-categories.json` lists the nine default categories with the ids derived from their slugs
 (SPEC section 1), to test the derivation.
+
+`numbers.json` lists {len(numbers)} doubles (powers of ten around the layout's bounds, the limits of a
+double, the `lat`/`lon` range, seeded random ones), each as `input` (a JSON number that reads to
+it) and `canonical` (its canonical JSON, RFC 8785): the suite writes each input and compares.
 
 | vector | files | expects |
 |---|---|---|

@@ -34,4 +34,11 @@ for name in shape_faults:
     if all(validator.is_valid(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()):
         sys.exit(f"the schema accepts {path.relative_to(root)}")
 
-print(f"schema: {lines} lines of {len(good)} good change-sets valid, {len(shape_faults)} malformed refused")
+# Negative vectors whose fault is a line's shape: the schema refuses them too.
+vector_faults = ["refuse-unknown-field", "refuse-wrong-version", "refuse-null-category-slug"]
+for name in vector_faults:
+    (path,) = (root / "Protocol" / "vectors").glob(f"*-{name}/1.changeset")
+    if all(validator.is_valid(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()):
+        sys.exit(f"the schema accepts {path.relative_to(root)}")
+
+print(f"schema: {lines} lines of {len(good)} good change-sets valid, {len(shape_faults) + len(vector_faults)} malformed refused")

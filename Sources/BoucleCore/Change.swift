@@ -46,6 +46,7 @@ public struct Change: Equatable, Sendable {
             return "prev names field \"\(stray)\" that the change does not set"
         }
         if fields.isEmpty { return "a set change must name at least one field (it is empty)" }
+        if collection == .category, fields["slug"] == .null { return "a category's slug is its identity: it cannot be cleared" }
         if collection == .category, case .text(let slug)? = fields["slug"], FieldKind.isSlug(slug), Categories.id(forSlug: slug) != id {
             return "a category's id must be derived from its slug (Protocol/SPEC.md §1)"
         }

@@ -4,8 +4,10 @@
 /// - Object keys are sorted by their UTF-8 bytes.
 /// - Strings escape only `"`, `\` and control characters (`\n \r \t \b \f`, others as `\u00XX`);
 ///   everything else, `/` and non-ASCII included, is written as raw UTF-8.
-/// - Integral numbers with |x| < 2^53 are written as integers (`-0` as `0`); other numbers use
-///   Swift's shortest round-trip `description` (`48.8566`, `1e+300`, `9007199254740992.0`).
+/// - Numbers are written as RFC 8785 (JSON Canonicalization Scheme, §3.2.2.3) writes them, which
+///   is ECMAScript's `Number.prototype.toString`: the shortest digits that read back to the same
+///   double, without exponent from 1e-6 up to below 1e21 (`0.000001`, `45.7627`,
+///   `100000000000000000000`), with one otherwise (`1e-7`, `1.5e+21`); `-0` is `0`.
 /// - Compact output has no whitespace; pretty output indents by two spaces, writes `"key": value`,
 ///   one member or element per line, `[]` and `{}` for empty containers, and no final newline.
 ///
@@ -35,9 +37,50 @@ public enum JSONWriter {
         precondition(x.isFinite, "JSON cannot represent \(x)")
         if x.rounded(.towardZero) == x, x.magnitude < 9_007_199_254_740_992 {
             appendInteger(Int64(x), to: &out)
-        } else {
-            out.append(contentsOf: x.description.utf8)
+            return
         }
+        if x < 0 { out.append(UInt8(ascii: "-")) }
+        let (digits, point) = shortestDigits(x.magnitude)
+        let k = digits.count
+        let zero = UInt8(ascii: "0")
+        switch point {
+        case k...21:
+            out.append(contentsOf: digits)
+            out.append(contentsOf: repeatElement(zero, count: point - k))
+        case 1...21:
+            out.append(contentsOf: digits[..<point])
+            out.append(UInt8(ascii: "."))
+            out.append(contentsOf: digits[point...])
+        case -5...0:
+            out.append(contentsOf: [zero, UInt8(ascii: ".")])
+            out.append(contentsOf: repeatElement(zero, count: -point))
+            out.append(contentsOf: digits)
+        default:
+            out.append(digits[0])
+            if k > 1 {
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: digits[1...])
+            }
+            out.append(contentsOf: "e\(point - 1 < 0 ? "-" : "+")\((point - 1).magnitude)".utf8)
+        }
+    }
+
+    /// The shortest decimal digits of a positive finite `x` that read back to it (without
+    /// leading or trailing zeros), and `point`: x = 0.d1d2…dk × 10^point. Swift's `description`
+    /// gives the shortest round-trip digits; only their layout is read off it here.
+    static func shortestDigits(_ x: Double) -> (digits: [UInt8], point: Int) {
+        let text = Array(x.description.utf8)
+        let e = text.firstIndex(of: UInt8(ascii: "e"))
+        let mantissa = text[..<(e ?? text.endIndex)]
+        let exponent = e.flatMap { Int(String(decoding: text[($0 + 1)...], as: UTF8.self)) } ?? 0
+        var digits = mantissa.filter { $0 != UInt8(ascii: ".") }
+        var point = (mantissa.firstIndex(of: UInt8(ascii: ".")) ?? mantissa.endIndex) - mantissa.startIndex + exponent
+        while digits.first == UInt8(ascii: "0") {
+            digits.removeFirst()
+            point -= 1
+        }
+        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        return (digits, point)
     }
 
     /// The canonical encoding of `value`.

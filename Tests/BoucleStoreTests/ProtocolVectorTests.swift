@@ -13,7 +13,7 @@ final class ProtocolVectorTests: StoreTestCase {
     func testEveryVector() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.vectors.path)
             .filter { $0.first?.isNumber == true }.sorted()
-        XCTAssertGreaterThanOrEqual(names.count, 20)
+        XCTAssertGreaterThanOrEqual(names.count, 28)
         for name in names {
             let folder = Self.vectors.appendingPathComponent(name)
             let expected = try JSONParser.parse([UInt8](Data(contentsOf: folder.appendingPathComponent("expected.json"))))
@@ -23,8 +23,12 @@ final class ProtocolVectorTests: StoreTestCase {
                 try checkRefused(name, files: files, error: error)
             } else {
                 let state = try XCTUnwrap(expected["state"]?.arrayValue, "\(name): no state")
+                let digest = try XCTUnwrap(expected["digest"]?.stringValue, "\(name): no digest")
                 for order in permutations(files) {
-                    XCTAssertEqual(try merge(order + order), state, "\(name): order \(order.map { URL(fileURLWithPath: $0).lastPathComponent })")
+                    let (merged, mergedDigest) = try merge(order + order)
+                    let names = order.map { URL(fileURLWithPath: $0).lastPathComponent }
+                    XCTAssertEqual(merged, state, "\(name): order \(names)")
+                    XCTAssertEqual(mergedDigest, digest, "\(name): order \(names): the canonical bytes differ")
                 }
             }
         }
@@ -38,13 +42,27 @@ final class ProtocolVectorTests: StoreTestCase {
         XCTAssertEqual(ours, theirs)
     }
 
-    /// The canonical state, less the seeded categories, after importing `files` in order.
-    private func merge(_ files: [String]) throws -> [JSONValue] {
-        let name = "v-\(UUID().uuidString).db"
-        let store = try makeReplica(name, tenant: "test", clock: ManualClock())
+    /// The canonical state, less the seeded categories as seeded, and the state digest, after
+    /// importing `files` in order.
+    private func merge(_ files: [String]) throws -> ([JSONValue], String) {
+        let seeded = try makeReplica("s-\(UUID().uuidString).db", tenant: "test", clock: ManualClock())
+        let seeds = Set(try seeded.canonicalState())
+        let store = try makeReplica("v-\(UUID().uuidString).db", tenant: "test", clock: ManualClock())
         for file in files { _ = try store.importChangeSet(path: file) }
-        let seeds = Set(Categories.seedChanges.map(\.id.rawValue))
-        return try store.canonicalState().map { try JSONParser.parse($0) }.filter { !seeds.contains($0["id"]?.stringValue ?? "") }
+        return (try store.canonicalState().filter { !seeds.contains($0) }.map { try JSONParser.parse($0) }, try store.digest())
+    }
+
+    /// Each double of `numbers.json` is written as its canonical JSON (RFC 8785).
+    func testEveryNumberIsWrittenAsItsCanonicalJSON() throws {
+        let numbers = try XCTUnwrap(try JSONParser.parse([UInt8](Data(contentsOf: Self.vectors.appendingPathComponent("numbers.json")))).arrayValue)
+        XCTAssertGreaterThan(numbers.count, 400)
+        for number in numbers {
+            let input = try XCTUnwrap(number["input"]?.stringValue)
+            let value = try XCTUnwrap(Double(input), input)
+            var out: [UInt8] = []
+            JSONWriter.appendNumber(value, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), number["canonical"]?.stringValue, input)
+        }
     }
 
     private func checkRefused(_ name: String, files: [String], error expected: String) throws {
