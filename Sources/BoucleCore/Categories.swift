@@ -37,6 +37,15 @@ public enum Categories {
     /// The ids of the nine default categories.
     public static let defaultIDs: Set<UUIDString> = Set(seedChanges.map(\.id))
 
+    /// Whether `change` is a seed change or a part of one (some of its fields, as a record
+    /// relabelled since exports its slug alone): only those carry the seed writer's stamp.
+    public static func isSeeded(_ change: Change) -> Bool {
+        guard change.stamp == .seed, change.team == seedTeam, change.prev.isEmpty, case .set(let fields) = change.operation,
+              let seed = seedChanges.first(where: { $0.id == change.id }), case .set(let seeded) = seed.operation
+        else { return false }
+        return fields.allSatisfy { seeded[$0.key] == $0.value }
+    }
+
     /// Whether `id` is one of the nine default categories (which can never be deleted).
     public static func isDefault(_ id: UUIDString) -> Bool { defaultIDs.contains(id) }
 }

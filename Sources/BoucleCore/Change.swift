@@ -35,7 +35,7 @@ public struct Change: Equatable, Sendable {
     /// Nil when the change is well formed, else what is wrong with it (no field values quoted).
     public func problem() -> String? {
         guard FieldKind.isSlug(team) else { return "team must be 1 to 40 of a-z, 0-9 and -" }
-        if stamp.replica == .zero, !Categories.seedChanges.contains(self) {
+        if stamp.replica == .zero, !Categories.isSeeded(self) {
             return "only the nine seed categories are stamped by the seed writer \(UUIDString.zero)"
         }
         for name in prev.keys.sorted() where collection.fields[name] == nil {

@@ -65,7 +65,7 @@ extension ReplicaStore {
     }
 
     /// Whether record `id` waits for another token.
-    func isHeldBack(_ id: UUIDString) throws -> Bool {
+    public func isWaiting(_ id: UUIDString) throws -> Bool {
         try db.queryFirst("SELECT 1 FROM held_back WHERE id = ?", [.text(id.rawValue)]) { _ in true } ?? false
     }
 

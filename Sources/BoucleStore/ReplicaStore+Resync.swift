@@ -55,7 +55,7 @@ extension ReplicaStore {
                 guard !seeds.contains(id),
                       try db.queryFirst("SELECT 1 FROM resync_seen WHERE id = ?", [.text(id.rawValue)], row: { _ in true }) == nil
                 else { return }
-                if keepsUnsent(state, rowSeq: seq, pushed: try isHeldBack(id) ? -1 : pushed, horizonTime: horizonTime) {
+                if keepsUnsent(state, rowSeq: seq, pushed: try isWaiting(id) ? -1 : pushed, horizonTime: horizonTime) {
                     summary.kept += 1
                     return
                 }
