@@ -19,15 +19,22 @@ final class ByteLimitTests: ServerTestCase {
         return ServerHarness.changeSet(tenant: "lyon", origin: writer, changes)
     }
 
+    /// A server (started with `server`), a field token of nord, and a laptop of nord that imported
+    /// `count` large requests of its own, not yet synced.
+    private func laptop(holding count: Int, server extra: [String] = []) throws -> (ServerProcess, String, Replica) {
+        try admin("tenant", "create", "lyon")
+        let server = try startServer(extra)
+        let field = try token(team: "nord", role: "field")
+        let laptop = try makeClient("laptop", team: "nord", token: field, server: server)
+        try laptop.importFile(try write(largeRequests(count, writer: try laptop.replicaID()), to: "large.changeset"))
+        return (server, field, laptop)
+    }
+
     /// 360 such requests (4.4 MB, far fewer than the 2,000 records of a batch) are pushed in
     /// batches of at most 4 MiB, and a fresh replica pulls them in pages of at most 4 MiB. (With
     /// 2,100 of them, one batch of records would pass the 16 MiB body limit: the bytes decide.)
     func testRecordsAtTheFieldLimitsPushAndPullInBoundedBatchesAndPages() throws {
-        try admin("tenant", "create", "lyon")
-        let server = try startServer()
-        let field = try token(team: "nord", role: "field")
-        let laptop = try makeClient("laptop", team: "nord", token: field, server: server)
-        try laptop.importFile(try write(largeRequests(360, writer: try laptop.replicaID()), to: "large.changeset"))
+        let (server, field, laptop) = try laptop(holding: 360)
         try sync(laptop)
         XCTAssertEqual(try pending(laptop), 0)
         XCTAssertEqual(server.logCount("POST /v1/changes 200", atLeast: 2), 2, "two batches of at most 4 MiB")
@@ -45,11 +52,7 @@ final class ByteLimitTests: ServerTestCase {
     /// Behind a server that takes bodies of 256 KiB at most, the client halves its batches after
     /// each 413 until they pass; nothing is lost, nothing stays pending.
     func testA413MakesTheClientCutItsBatches() throws {
-        try admin("tenant", "create", "lyon")
-        let server = try startServer(["--max-body", String(256 << 10)])
-        let field = try token(team: "nord", role: "field")
-        let laptop = try makeClient("laptop", team: "nord", token: field, server: server)
-        try laptop.importFile(try write(largeRequests(120, writer: try laptop.replicaID()), to: "large.changeset"))
+        let (server, field, laptop) = try laptop(holding: 120, server: ["--max-body", String(256 << 10)])
         try sync(laptop)
         XCTAssertEqual(try pending(laptop), 0)
         XCTAssertGreaterThanOrEqual(server.logCount(" 413 ", atLeast: 1), 1, "the server refused a batch as too large")
@@ -61,11 +64,7 @@ final class ByteLimitTests: ServerTestCase {
     /// A server whose body limit is smaller than one record: the sync fails saying so and what to
     /// do, and keeps the record pending.
     func testARecordLargerThanTheServersLimitSaysSo() throws {
-        try admin("tenant", "create", "lyon")
-        let server = try startServer(["--max-body", "5000"])
-        let field = try token(team: "nord", role: "field")
-        let laptop = try makeClient("laptop", team: "nord", token: field, server: server)
-        try laptop.importFile(try write(largeRequests(1, writer: try laptop.replicaID()), to: "large.changeset"))
+        let (_, _, laptop) = try laptop(holding: 1, server: ["--max-body", "5000"])
         let result = try laptop.run("sync")
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.err.hasPrefix("boucle: error: sync failed: one record makes a push of "), result.err)
