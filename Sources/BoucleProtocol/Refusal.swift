@@ -91,7 +91,7 @@ public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case .headerTooLarge, .tooManyHeaders: .headTooLarge
         case .unsupportedTransferEncoding: .lengthRequired
         case .invalidRequestLine, .invalidMethod, .invalidTarget, .unsupportedVersion, .invalidHeader,
-             .invalidContentLength, .conflictingContentLength, .invalidStatusLine: .badRequest
+             .invalidContentLength, .conflictingContentLength, .invalidStatusLine, .invalidHost, .tooManyInterimResponses: .badRequest
         }
         self.init(reason, error.description)
     }

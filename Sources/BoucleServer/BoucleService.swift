@@ -72,24 +72,47 @@ public final class BoucleService: Sendable {
         return methods.contains("GET") ? methods + ["HEAD"] : methods
     }
 
-    /// A handler for one connection, with its own database connection opened on first use.
-    public func makeHandler(openConnections: @escaping @Sendable () -> Int) -> (HTTPRequest) -> HandledResponse {
-        var store: ServerStore?
-        return { [self] request in
-            do {
-                if store == nil { store = try? ServerStore(path: databasePath, environment: environment) }
-                guard let store else { throw Refusal(.unavailable, "the database cannot be opened") }
-                return try dispatch(request, store: store, openConnections: openConnections)
-            } catch let refusal as Refusal {
-                return HandledResponse(answer(refusal, to: request))
-            } catch {
-                return HandledResponse(answer(Refusal(.internal, "the server could not answer: \(error)"), to: request))
+    /// The handler of one connection, with its own database connection opened on first use.
+    /// A request with a body is vetted on its head (route and token) before the body is read.
+    public func makeHandler(openConnections: @escaping @Sendable () -> Int) -> ConnectionHandler {
+        var opened: ServerStore?
+        func store() throws -> ServerStore {
+            if let opened { return opened }
+            guard let store = try? ServerStore(path: databasePath, environment: environment) else {
+                throw Refusal(.unavailable, "the database cannot be opened")
             }
+            opened = store
+            return store
         }
+        return ConnectionHandler(
+            vet: { [self] head in
+                do {
+                    _ = try resolve(head, store: try store())
+                    return nil
+                } catch {
+                    return failure(error, answering: head)
+                }
+            },
+            handle: { [self] request in
+                do { return try dispatch(request, store: try store(), openConnections: openConnections) } catch {
+                    return failure(error, answering: request)
+                }
+            }
+        )
     }
 
-    /// Finds the request's route, checks its access, and runs it.
-    private func dispatch(_ request: HTTPRequest, store: ServerStore, openConnections: @escaping () -> Int) throws -> HandledResponse {
+    /// The answer to a request that failed: a refusal's own, or for any other error a 500 that
+    /// names a request id and nothing else (what failed goes to the log line alone).
+    private func failure(_ error: Error, answering request: HTTPRequest) -> HandledResponse {
+        if let refusal = error as? Refusal { return HandledResponse(answer(refusal, to: request)) }
+        let id = String(environment.newID().rawValue.prefix(8))
+        let refusal = Refusal(.internal, "the server failed to answer (request \(id)): its log says why")
+        return HandledResponse(refusal.response(), note: "request \(id) failed: \(error)")
+    }
+
+    /// The request's route and caller: the route found by its path and method, and the caller
+    /// whose token its access needs (nil for a route open to anyone).
+    private func resolve(_ request: HTTPRequest, store: ServerStore) throws -> (Route, Principal?) {
         let method = request.method == "HEAD" ? "GET" : request.method
         let candidates = Self.routes.filter { $0.endpoint.path == request.path }
         guard !candidates.isEmpty else {
@@ -99,17 +122,19 @@ public final class BoucleService: Sendable {
         guard let route = candidates.first(where: { $0.method == method }) else {
             throw Refusal(.methodNotAllowed, "\(request.method) is not allowed on \(request.path) (allowed: \(Self.allowedMethods(request.path).joined(separator: ", ")))")
         }
-        let principal: Principal?
         switch route.access {
         case .anyone:
-            principal = nil
+            return (route, nil)
         case .token, .admin:
             let caller = try authenticate(request, store: store)
-            guard route.access != .admin || caller.role == .admin else {
-                return HandledResponse(Refusal(.forbidden, "\(request.path) needs an admin token").response(), tenant: caller.tenant)
-            }
-            principal = caller
+            guard route.access != .admin || caller.role == .admin else { throw Refusal(.forbidden, "\(request.path) needs an admin token") }
+            return (route, caller)
         }
+    }
+
+    /// Finds the request's route, checks its access, and runs it.
+    private func dispatch(_ request: HTTPRequest, store: ServerStore, openConnections: @escaping () -> Int) throws -> HandledResponse {
+        let (route, principal) = try resolve(request, store: store)
         do {
             var handled = try route.handle(self, Call(request: request, store: store, principal: principal, openConnections: openConnections))
             handled.tenant = principal?.tenant

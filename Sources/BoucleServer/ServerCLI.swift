@@ -61,12 +61,14 @@ public enum ServerCLI {
                                             help: "how long deletions are remembered (default: \(Duration.option(SyncDefaults.tombstoneRetention)); s, m, h or d)")
     static let maxClockAhead = OptionSpec.value("--max-clock-ahead", "DURATION",
                                                 help: "refuse changes stamped further ahead of this server's clock (default: \(Duration.option(SyncDefaults.maxClockAhead)))")
+    static let timeout = OptionSpec.value("--timeout", "DURATION",
+                                          help: "a request must arrive whole, and its answer be sent, within this (default: \(Duration.option(UInt64(ServerLimits.defaultRequestTimeout * 1000))))")
     static let pageRecords = OptionSpec.value("--page-records", "N",
                                               help: "records per pulled page unless the client asks fewer (default and most: \(SyncDefaults.maxPageRecords))")
 
     static let serve = Command(CommandSpec(
         "serve", summary: "Serve the sync protocol over HTTP/1.1 until SIGTERM or SIGINT.",
-        options: [listen, maxConnections, maxBody, retention, maxClockAhead, pageRecords],
+        options: [listen, maxConnections, maxBody, retention, maxClockAhead, pageRecords, timeout],
         examples: ["boucle-server serve --db /var/lib/boucle/boucle-server.db --listen 127.0.0.1:8080"]
     )) { arguments in
         let text = arguments.value(listen) ?? defaultListen
@@ -79,6 +81,11 @@ public enum ServerCLI {
         if let value = arguments.value(maxBody) {
             guard let number = Int(value), number > 0 else { throw UsageError("--max-body takes a number of bytes above 0") }
             limits.http.maxBodyBytes = number
+        }
+        if arguments.has(timeout) {
+            let seconds = Double(try duration(arguments, timeout, default: 0)) / 1000
+            limits.requestTimeout = seconds
+            limits.responseTimeout = seconds
         }
         let retentionTime = try duration(arguments, retention, default: SyncDefaults.tombstoneRetention)
         let clockAhead = try duration(arguments, maxClockAhead, default: SyncDefaults.maxClockAhead)
@@ -280,6 +287,7 @@ enum RequestLog {
     static func write(_ entry: RequestRecord) {
         let milliseconds = String(format: "%.1f", entry.seconds * 1000)
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        StandardStreams.err("\(WallTime.iso8601(now)) \(entry.method) \(entry.path) \(entry.status) \(milliseconds)ms \(entry.bytes)B tenant=\(entry.tenant ?? "-")\n")
+        let note = entry.note.map { " " + $0.replacingOccurrences(of: "\n", with: " ") } ?? ""
+        StandardStreams.err("\(WallTime.iso8601(now)) \(entry.method) \(entry.path) \(entry.status) \(milliseconds)ms \(entry.bytes)B tenant=\(entry.tenant ?? "-")\(note)\n")
     }
 }

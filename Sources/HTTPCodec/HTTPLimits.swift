@@ -13,6 +13,9 @@ public struct HTTPLimits: Sendable, Equatable {
     /// The largest body, as declared by `Content-Length` (or, for a response delimited by the
     /// connection's close, as received).
     public var maxBodyBytes: Int
+    /// The interim (1xx) responses a client skips before the final one: past this, the answer is
+    /// refused (an endless stream of `100 Continue` is no answer).
+    public var maxInterimResponses = 8
 
     /// 16 KiB of request line and header fields.
     public static let defaultMaxHeaderBytes = 16 * 1024

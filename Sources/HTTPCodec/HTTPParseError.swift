@@ -11,7 +11,8 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible {
     case invalidRequestLine
     /// The method has characters other than token characters.
     case invalidMethod
-    /// The target does not start with `/`, has a space, a control or non-ASCII byte or a `#`,
+    /// The target is neither origin-form (starting with `/`) nor absolute-form (`http://host/…`),
+    /// has a space, a control or non-ASCII byte or a `#`,
     /// has a malformed percent escape, or decodes to NUL or to bytes that are not UTF-8.
     case invalidTarget
     /// The version is well formed (`HTTP/d.d`) but neither HTTP/1.0 nor HTTP/1.1.
@@ -33,6 +34,11 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible {
     case unsupportedTransferEncoding
     /// The status line of a response is not `HTTP/1.x SP 3DIGIT SP reason`.
     case invalidStatusLine
+    /// An HTTP/1.1 request without a `Host` field, or any request with more than one
+    /// (RFC 9112 §3.2: a server answers 400; `HTTPRequest.hostProblem`).
+    case invalidHost
+    /// A response came after more interim (1xx) responses than `HTTPLimits.maxInterimResponses`.
+    case tooManyInterimResponses
 
     /// The status code a server answers with: 400 for malformed messages, 413 for a body over
     /// the limit, 431 for a head over the limits, 411 (Length Required) for a transfer coding, 400 for a version: every
@@ -44,7 +50,7 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible {
         case .unsupportedTransferEncoding: return 411
         case .unsupportedVersion: return 400
         case .invalidRequestLine, .invalidMethod, .invalidTarget, .invalidHeader,
-             .invalidContentLength, .conflictingContentLength, .invalidStatusLine:
+             .invalidContentLength, .conflictingContentLength, .invalidStatusLine, .invalidHost, .tooManyInterimResponses:
             return 400
         }
     }
@@ -78,6 +84,10 @@ public enum HTTPParseError: Error, Equatable, CustomStringConvertible {
             return "Transfer-Encoding is not supported: send the body with a Content-Length header instead"
         case .invalidStatusLine:
             return "the status line must be `HTTP/1.1 200 Reason`, ended by CRLF"
+        case .invalidHost:
+            return "an HTTP/1.1 request needs exactly one Host header field"
+        case .tooManyInterimResponses:
+            return "the server sent more interim (1xx) responses than the limit before its answer"
         }
     }
 }

@@ -27,6 +27,14 @@ public struct HTTPRequest: Sendable, Equatable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
 
+    /// The fault of the request's `Host` fields, if any (RFC 9112 §3.2: a server answers 400 to
+    /// an HTTP/1.1 request without one, and to any request with more than one). Left to the
+    /// server, not the parser, which reads any message.
+    public var hostProblem: HTTPParseError? {
+        let hosts = headers.values("Host").count
+        return hosts > 1 || (minorVersion >= 1 && hosts == 0) ? .invalidHost : nil
+    }
+
     /// Whether the connection stays open after this request (RFC 9112 §9.3): a `Connection`
     /// field listing `close` closes it; otherwise HTTP/1.1 keeps it open, and HTTP/1.0 keeps it
     /// open only when `Connection` lists `keep-alive`.

@@ -14,8 +14,9 @@
 ///
 /// The rules (RFC 9112):
 /// - Request line: `METHOD SP target SP HTTP/1.x`, with a token method, an origin-form target
-///   (starting with `/`, visible ASCII only) and `HTTP/1.0` or `HTTP/1.1`; another `HTTP/d.d`
-///   is `unsupportedVersion`, anything else `invalidRequestLine`.
+///   (starting with `/`) or an absolute-form one (`http://host/path`, read as its path), visible
+///   ASCII only, and `HTTP/1.0` or `HTTP/1.1`; another `HTTP/d.d` is `unsupportedVersion`,
+///   anything else `invalidRequestLine`.
 /// - Lines end with CRLF or, leniently, a bare LF. Empty lines before a request line are skipped
 ///   (they count towards the head limit). A bare CR elsewhere is refused.
 /// - Header lines are `name: value` (see `HTTPHeaders`); a folded line is refused.
@@ -80,16 +81,22 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    /// Whether bytes of an unfinished request are buffered: a head begun (not just empty lines)
-    /// or a body awaited. A server whose read times out uses it to tell a client gone silent
-    /// mid-request (answer 408) from an idle keep-alive connection (just close). False once failed.
+    /// Whether bytes of an unfinished request are buffered, empty lines before a request line
+    /// included: a server's deadline for a whole request runs from the first of them. False once
+    /// failed.
     public var hasPartialRequest: Bool {
         switch state {
         case .readingBody: return true
         case .failed: return false
-        case .readingHead:
-            return input.slice(0..<input.readableCount).contains { $0 != ASCII.cr && $0 != ASCII.lf }
+        case .readingHead: return input.readableCount > 0
         }
+    }
+
+    /// The head of the request whose body is awaited, if any: a server can vet it (route,
+    /// authentication) before it reads a byte of the body.
+    public var awaitedHead: HTTPRequest? {
+        if case .readingBody(let request, _) = state { return request }
+        return nil
     }
 
     /// Moves the state forward with the bytes at hand.
@@ -157,7 +164,22 @@ public struct HTTPRequestParser: Sendable {
         let method = line[line.startIndex..<firstSpace]
         guard method.allSatisfy(ASCII.isTokenByte) else { throw .invalidMethod }
         let target = line[(firstSpace + 1)..<lastSpace]
-        guard target.first == ASCII.slash, target.allSatisfy(ASCII.isTargetByte) else { throw .invalidTarget }
-        return (method, target, minorVersion)
+        guard target.allSatisfy(ASCII.isTargetByte) else { throw .invalidTarget }
+        if target.first == ASCII.slash { return (method, target, minorVersion) }
+        return (method, try originForm(ofAbsolute: target), minorVersion)
+    }
+
+    /// The path and query of an absolute-form target (`http://host:port/path?query`, RFC 9112
+    /// §3.2.2, which a server must accept): `/` when it has no path. The authority is dropped.
+    static func originForm(ofAbsolute target: ArraySlice<UInt8>) throws(HTTPParseError) -> ArraySlice<UInt8> {
+        let text = String(decoding: target.prefix(8), as: UTF8.self).lowercased()
+        guard let scheme = ["http://", "https://"].first(where: { text.hasPrefix($0) }) else { throw .invalidTarget }
+        let rest = target.dropFirst(scheme.utf8.count)
+        guard let slash = rest.firstIndex(of: ASCII.slash) else {
+            guard !rest.isEmpty, !rest.contains(ASCII.question) else { throw .invalidTarget }
+            return [ASCII.slash][...]
+        }
+        guard slash > rest.startIndex else { throw .invalidTarget }
+        return rest[slash...]
     }
 }

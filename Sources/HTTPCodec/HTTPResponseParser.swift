@@ -20,7 +20,9 @@
 ///   the body's length, and without one the body runs until the server closes the connection
 ///   (call `finish()` when `recv` returns 0).
 /// - Interim 1xx responses (100 Continue, 103 Early Hints) are skipped: `next()` answers the
-///   final response. A 101 Switching Protocols is returned, and ends HTTP on this connection.
+///   final response; more than `HTTPLimits.maxInterimResponses` of them before it is an error
+///   (`tooManyInterimResponses`). A 101 Switching Protocols is returned, and ends HTTP on this
+///   connection.
 ///
 /// Invariants: after a thrown error the parser is poisoned and every `next()` throws that error
 /// again; after a response delimited by the close, or a 101, `next()` answers nil for good;
@@ -51,6 +53,8 @@ public struct HTTPResponseParser: Sendable {
     private(set) var state: State = .readingHead(HeadScan())
     private var input = InputBuffer()
     private var inputEnded = false
+    /// Interim responses skipped before the coming final one.
+    private var interims = 0
 
     public init(limits: HTTPLimits = .init()) {
         self.limits = limits
@@ -117,9 +121,13 @@ public struct HTTPResponseParser: Sendable {
                         state = .done
                         return response
                     case (100...199, _):
-                        state = .readingHead(HeadScan())  // interim: the final response follows
+                        // Interim: the final response follows, after a bounded number of them.
+                        interims += 1
+                        guard interims <= limits.maxInterimResponses else { throw .tooManyInterimResponses }
+                        state = .readingHead(HeadScan())
                     case (_, .length(0)):
                         state = .readingHead(HeadScan())
+                        interims = 0
                         return response
                     case (_, .length(let bodyLength)):
                         state = .readingBody(response, length: bodyLength)
@@ -131,6 +139,7 @@ public struct HTTPResponseParser: Sendable {
             case .readingBody(var response, let length):
                 guard input.readableCount >= length else { return nil }
                 state = .readingHead(HeadScan())
+                interims = 0
                 response.body = input.take(length)
                 return response
 

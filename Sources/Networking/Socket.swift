@@ -52,11 +52,44 @@ public final class SocketDescriptor: @unchecked Sendable {
         if current >= 0 { _ = Glibc.shutdown(current, Int32(SHUT_RD)) }
     }
 
+    /// `shutdown(2)` of both sides: a thread blocked in `recv` or `send` wakes at once.
+    public func shutdownBoth() {
+        let current = rawValue
+        if current >= 0 { _ = Glibc.shutdown(current, Int32(SHUT_RDWR)) }
+    }
+
     /// `setsockopt(SO_RCVTIMEO)`: a `recv` waits at most `seconds`.
     public func setReceiveTimeout(seconds: Double) throws(SocketError) {
+        try setTimeout(SO_RCVTIMEO, seconds: seconds, call: "setsockopt(SO_RCVTIMEO)")
+    }
+
+    /// `setsockopt(SO_SNDTIMEO)`: a `send` waits at most `seconds` for room in the peer's window.
+    public func setSendTimeout(seconds: Double) throws(SocketError) {
+        try setTimeout(SO_SNDTIMEO, seconds: seconds, call: "setsockopt(SO_SNDTIMEO)")
+    }
+
+    private func setTimeout(_ option: Int32, seconds: Double, call: String) throws(SocketError) {
+        let seconds = max(seconds, 0.001)   // 0 would mean "never"
         var value = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
-        guard setsockopt(rawValue, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
-            throw SocketError(call: "setsockopt(SO_RCVTIMEO)")
+        guard setsockopt(rawValue, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            throw SocketError(call: call)
+        }
+    }
+
+    /// `send(2)` of every byte before `deadline`: a peer that stops reading fails the send
+    /// (`ETIMEDOUT`) once the deadline passes, however little it reads meanwhile.
+    public func sendAll(_ bytes: [UInt8], before deadline: Date) throws(SocketError) {
+        var offset = 0
+        while offset < bytes.count {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { throw SocketError(call: "send", code: ETIMEDOUT) }
+            try setSendTimeout(seconds: left)
+            let sent = bytes.withUnsafeBytes { raw in
+                retryingEINTR { send(rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL)) }
+            }
+            if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK { continue }
+            guard sent > 0 else { throw SocketError(call: "send") }
+            offset += sent
         }
     }
 

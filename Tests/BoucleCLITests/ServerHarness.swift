@@ -270,6 +270,12 @@ final class RawConnection {
         }
     }
 
+    /// True when bytes (or the end) are there to read now.
+    func hasData() -> Bool {
+        var descriptor = pollfd(fd: socket.rawValue, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
+    }
+
     /// True when the server has closed the connection (a read sees the end, not a timeout).
     func isClosedByServer() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 1024)

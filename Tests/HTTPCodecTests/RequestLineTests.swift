@@ -34,10 +34,34 @@ final class RequestLineTests: XCTestCase {
         assertRequestError(" / HTTP/1.1\r\n\r\n", .invalidRequestLine)
     }
 
-    func testTargetMustBeOriginForm() {
+    func testTargetMustBeOriginOrAbsoluteForm() {
         assertRequestError("OPTIONS * HTTP/1.1\r\n\r\n", .invalidTarget)
-        assertRequestError("GET http://boucle.example/ HTTP/1.1\r\n\r\n", .invalidTarget)
         assertRequestError("CONNECT boucle.example:443 HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET ftp://boucle.example/ HTTP/1.1\r\n\r\n", .invalidTarget)
+        assertRequestError("GET http:///v1 HTTP/1.1\r\n\r\n", .invalidTarget)
+    }
+
+    /// RFC 9112 §3.2.2: a server must accept the absolute form, read as its path and query.
+    func testAbsoluteFormIsReadAsItsPathAndQuery() throws {
+        var parser = HTTPRequestParser()
+        parser.append(Array("GET http://boucle.example:8080/v1/changes?since=3 HTTP/1.1\r\nHost: x\r\n\r\nGET HTTPS://boucle.example HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let first = try XCTUnwrap(try parser.next())
+        XCTAssertEqual(first.path, "/v1/changes")
+        XCTAssertEqual(first.query, ["since": "3"])
+        XCTAssertEqual(try XCTUnwrap(try parser.next()).path, "/")
+    }
+
+    /// RFC 9112 §3.2: an HTTP/1.1 request needs one Host, any request at most one.
+    func testHostProblemsAreNamedForTheServer() throws {
+        func host(_ text: String) throws -> HTTPParseError? {
+            var parser = HTTPRequestParser()
+            parser.append(Array(text.utf8))
+            return try XCTUnwrap(try parser.next()).hostProblem
+        }
+        XCTAssertNil(try host("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+        XCTAssertNil(try host("GET / HTTP/1.0\r\n\r\n"))
+        XCTAssertEqual(try host("GET / HTTP/1.1\r\n\r\n"), .invalidHost)
+        XCTAssertEqual(try host("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"), .invalidHost)
     }
 
     func testTargetWithSpaceControlNonASCIIOrFragmentIsInvalid() {

@@ -146,7 +146,7 @@ final class Simulation {
     private let clock: ManualClock
     private let serverPath: String
     private let service: BoucleService
-    private var handler: (HTTPRequest) -> HandledResponse
+    private var handler: ConnectionHandler
     private var peers: [Peer] = []
     private var known: [UUIDString] = []
     private var categories: [String] = []
@@ -306,7 +306,8 @@ final class Simulation {
     /// back in time: every replica must notice and send back what it lost).
     private func backupOrRestore() throws {
         if let backup {
-            handler = { _ in preconditionFailure("no request while the database is replaced") }
+            // The server stops: its connections close before the file is replaced.
+            handler = ConnectionHandler(vet: { _ in nil }, handle: { _ in preconditionFailure("no request while the database is replaced") })
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: serverPath + suffix) }
             try FileManager.default.copyItem(atPath: backup, toPath: serverPath)
             handler = service.makeHandler(openConnections: { 0 })
@@ -362,7 +363,7 @@ final class Simulation {
     /// The server's answer to `request`, sent (the handler's `afterSend` runs) whatever the
     /// network then does with it.
     func serve(_ request: HTTPRequest) -> HTTPResponse {
-        let handled = handler(request)
+        let handled = handler.handle(request)
         handled.afterSend?()
         return handled.response
     }
