@@ -84,12 +84,14 @@ final class ServerShutdownTests: ServerTestCase {
     /// timeout).
     func testSIGTERMWithIdleAndUnfinishedConnectionsStopsAtOnce() throws {
         try admin("tenant", "create", "lyon")
+        let field = try token(team: "nord", role: "field")
         let server = try startServer()
         let idle = try RawConnection(port: server.port)
         try idle.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try idle.response()?.status, 200)
         let unfinished = try RawConnection(port: server.port)
-        try unfinished.send("POST /v1/changes HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
+        // A valid token: the head passes, and the server waits for the body.
+        try unfinished.send("POST /v1/changes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(field)\r\nContent-Length: 500\r\n\r\n{")
         assertHealthy(server)
 
         let started = Date()
