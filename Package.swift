@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "BoucleStoreTests", dependencies: ["BoucleStore", "BoucleCore", "BoucleProtocol", "SQLite"]),
         .testTarget(
             name: "BoucleCLITests",
-            dependencies: ["BoucleCore", "BoucleStore", "BoucleProtocol", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"],
+            dependencies: ["BoucleCore", "BoucleStore", "BoucleProtocol", "BoucleSync", "SQLite", "Networking", "HTTPCodec", "boucle", "boucle-server"],
             exclude: ["Golden"]
         ),
     ]

@@ -20,6 +20,7 @@ enum InitCommand {
                 throw UsageError("\(option.name) takes 1 to 40 of a-z, 0-9 and -, e.g. maraude-nord")
             }
         }
+        if let url = context.arguments.value(BoucleCLI.server) { try BoucleCLI.checkServer(url) }
         let store = try ReplicaStore.create(
             at: context.replicaPath,
             team: context.arguments.value(team) ?? defaultTeam,

@@ -24,6 +24,8 @@ enum Advice {
             return "\(error): give more of the id"
         case .changeSet, .merge, .tenantMismatch:
             return "\(error); nothing was imported"
+        case .notARegularFile:
+            return "\(error): give the path of a file, e.g. /media/usb/round.changeset"
         case .clockAhead:
             return "\(error); nothing was imported: the clock of the laptop that wrote the file, or this one's, is wrong"
         default:

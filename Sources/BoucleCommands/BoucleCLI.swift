@@ -2,6 +2,7 @@ import ArgumentParsing
 import BoucleCore
 import BoucleStore
 import Foundation
+import Networking
 
 /// The `boucle` command line: every command, and the options they all take.
 public enum BoucleCLI {
@@ -14,6 +15,11 @@ public enum BoucleCLI {
     /// `--server` and `--token`, for `init` and `sync`.
     static let server = OptionSpec.value("--server", "URL", help: "the city's boucle-server, e.g. http://127.0.0.1:8080 (saved in the replica)")
     static let token = OptionSpec.value("--token", "TOKEN", help: "the bearer token the city gave this team (saved in the replica)")
+
+    /// Refuses a server URL that cannot be used, before it is saved in a replica.
+    static func checkServer(_ url: String) throws {
+        do { _ = try HTTPClient(url: url) } catch { throw CommandFailure("\(error)") }
+    }
 
     /// Options every command takes.
     static let globalOptions: [OptionSpec] = [replica, json]

@@ -27,7 +27,7 @@ enum MapCommands {
             context.write(String(decoding: bytes, as: UTF8.self))
             return
         }
-        try Files.write(bytes, to: path)
+        try OutputFile.write(bytes, to: path)
         if context.json {
             context.printJSON(.object(["file": .string(path), "features": .number(Double(features.count)), "contacts": .bool(contacts)]))
         } else {

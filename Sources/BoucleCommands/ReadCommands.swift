@@ -107,13 +107,14 @@ enum ReadCommands {
         }
         var lines = ["\(record.collection.rawValue) \(record.id)", "  team: \(record.state.team)"]
         for (name, value) in record.values.sorted(by: { $0.key < $1.key }) {
-            lines.append("  \(name): \(value.display)")
+            lines.append("  \(name): \(TerminalText.escaped(value.display))")
         }
         if record.collection == .round {
             let volunteers = try signups(of: record, in: store)
             lines.append("  volunteers: \(volunteers.isEmpty ? "none yet" : String(volunteers.count))")
             for signup in volunteers {
-                lines.append("    \(signup.text("volunteer") ?? "")\(signup.text("phone").map { " (\($0))" } ?? "")  [\(signup.id.rawValue.prefix(8))]")
+                let who = (signup.text("volunteer") ?? "") + (signup.text("phone").map { " (\($0))" } ?? "")
+                lines.append("    \(TerminalText.escaped(who))  [\(signup.id.rawValue.prefix(8))]")
             }
         }
         context.say(lines.joined(separator: "\n"))

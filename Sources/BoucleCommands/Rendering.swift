@@ -31,7 +31,7 @@ enum Rendering {
     /// Left-aligned columns, two spaces apart; cells cut to `maxWidth` characters.
     static func table(_ header: [String], _ rows: [[String]], maxWidth: Int = 40) -> String {
         let cut = rows.map { $0.map { cell in
-            let flat = cell.replacingOccurrences(of: "\n", with: " ")
+            let flat = TerminalText.escaped(cell.replacingOccurrences(of: "\n", with: " "))
             return flat.count > maxWidth ? String(flat.prefix(maxWidth - 1)) + "…" : flat
         } }
         var widths = header.map(\.count)

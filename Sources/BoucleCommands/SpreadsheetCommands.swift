@@ -64,7 +64,7 @@ enum SpreadsheetCommands {
             context.write(String(decoding: bytes, as: UTF8.self))
             return
         }
-        try Files.write(bytes, to: path)
+        try OutputFile.write(bytes, to: path)
         if context.json {
             context.printJSON(.object(["file": .string(path), "rows": .number(Double(records.count))]))
         } else {
@@ -160,7 +160,7 @@ struct SpreadsheetError: Error {
     init(_ message: String) { self.message = message }
 }
 
-/// Reading and writing whole files for the spreadsheet commands.
+/// Reading whole files for the spreadsheet commands.
 enum Files {
     /// The bytes of `path`; refuses a file over `limit` bytes without reading it all.
     static func read(_ path: String, limit: Int) throws -> [UInt8] {
@@ -176,14 +176,5 @@ enum Files {
             throw CommandFailure("\(path) is larger than \(limit / 1024 / 1024) MiB: split it into smaller files")
         }
         return [UInt8](data)
-    }
-
-    /// Writes `bytes` to `path` atomically (a temporary file renamed over it).
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CommandFailure("cannot write \(path): check the folder exists and is writable")
-        }
     }
 }

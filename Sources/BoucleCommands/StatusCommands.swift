@@ -98,7 +98,7 @@ enum StatusCommands {
 
     private static func shown(_ value: FieldValue?) -> String {
         guard let value else { return "(erased)" }
-        if case .text(let text) = value { return "\"\(text)\"" }
+        if case .text(let text) = value { return "\"\(TerminalText.escaped(text))\"" }
         return value == .null ? "(cleared)" : value.display
     }
 

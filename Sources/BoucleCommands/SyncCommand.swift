@@ -21,6 +21,7 @@ enum SyncCommand {
         examples: ["boucle sync", "boucle sync --server http://127.0.0.1:8080 --token boucle_…", "boucle sync --restamp"]
     ) { context in
         let store = try context.openStore()
+        if let url = context.arguments.value(BoucleCLI.server) { try BoucleCLI.checkServer(url) }
         if context.arguments.has(BoucleCLI.server) || context.arguments.has(BoucleCLI.token) {
             try store.saveServerSettings(server: context.arguments.value(BoucleCLI.server), token: context.arguments.value(BoucleCLI.token))
         }
@@ -42,9 +43,10 @@ enum SyncCommand {
             progress.clear()
             if let skew = session.clockSkew { StandardStreams.err(SyncAdvice.clockWarning(skew: skew)) }
         }
+        let client: HTTPClient
+        do { client = try HTTPClient(url: server) } catch { throw CommandFailure("\(error): fix it with `boucle sync --server URL`") }
+        defer { client.close() }
         do {
-            let client = try HTTPClient(url: server)
-            defer { client.close() }
             try session.run(over: client)
         } catch {
             throw CommandFailure(SyncAdvice.failure(error, pendingBefore: pendingBefore, pending: (try? store.pendingRecords()) ?? pendingBefore))
@@ -78,7 +80,8 @@ enum SyncAdvice {
         let kept = pending > 0 ? "\(Plural.count(pending, "changed record")) still pending here"
             : pendingBefore > 0 ? "everything made here was pushed; the rest will arrive" : "nothing was pending here"
         let (what, advice) = explain(error)
-        return "sync failed: \(what). Nothing is lost (\(kept)): \(advice)"
+        // `what` may quote the server's own words: they reach the terminal escaped.
+        return "sync failed: \(TerminalText.escaped(what)). Nothing is lost (\(kept)): \(advice)"
     }
 
     private static let retry = "run `boucle sync` again when the problem is fixed"
@@ -102,6 +105,8 @@ enum SyncAdvice {
             }
         case SyncFailure.recordTooLarge:
             return ("\(error)", "ask the city to raise the server's body limit (boucle-server serve --max-body, and nginx's client_max_body_size)")
+        case SyncFailure.tooSlow:
+            return ("\(error)", "run `boucle sync` again on a better network; if it stops again, show this message to the city's administrator")
         case SyncFailure.foreignAnswer:
             return ("\(error)", "check the server URL (and the proxy in front of the server), then " + retry)
         case let failure as SyncFailure:

@@ -54,7 +54,7 @@ public struct RecordStats: Equatable, Sendable {
         return rows.map { label, count in
             let cells = count == 0 ? 0 : max(1, Int((Double(count) / Double(top) * 30).rounded()))
             let number = String(count)
-            return "    \(label)\(String(repeating: " ", count: labelWidth - label.count))  "
+            return "    \(TerminalText.escaped(label))\(String(repeating: " ", count: labelWidth - label.count))  "
                 + "\(String(repeating: " ", count: countWidth - number.count))\(number)  \(String(repeating: "█", count: cells))"
         }
     }

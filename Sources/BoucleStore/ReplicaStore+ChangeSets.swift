@@ -124,32 +124,11 @@ extension ReplicaStore {
         }
     }
 
-    /// Writes the change-set file at `path`: to a temporary file, synced, then renamed over
-    /// `path`, so that a crash never leaves half a change-set under the final name.
+    /// Writes the change-set file at `path` (`OutputFile`: whole or not at all, and only where
+    /// a regular file may be).
     public func exportChangeSet(all: Bool, path: String) throws -> ExportSummary {
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw StoreError.io("cannot write \(path): check the folder exists and is writable") }
-        var closed = false
-        defer {
-            if !closed { try? handle.close() }
-            try? FileManager.default.removeItem(atPath: temporary)
-        }
-        let summary = try exportChangeSet(all: all) { bytes in
-            do { try handle.write(contentsOf: bytes) } catch {
-                throw StoreError.io("cannot write \(path): \(error.localizedDescription)")
-            }
-        }
-        do {
-            try handle.synchronize()
-            try handle.close()
-            closed = true
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            throw StoreError.io("cannot write \(path): \(error.localizedDescription)")
-        }
+        var summary = ExportSummary()
+        try OutputFile.write(to: path) { append in summary = try exportChangeSet(all: all, to: append) }
         return summary
     }
 

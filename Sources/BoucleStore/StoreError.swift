@@ -56,6 +56,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case erasureIncomplete
     /// A file could not be read or written.
     case io(String)
+    /// A file is to be written where something else than a regular file is.
+    case notARegularFile(path: String, kind: String)
     /// Anything else, said in a sentence.
     case invalid(String)
 
@@ -113,6 +115,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "the record is deleted, but its data may remain in the replica's write-ahead log until no other process has the replica open: close the other boucle processes using it"
         case .io(let why):
             why
+        case let .notARegularFile(path, kind):
+            "\(path) is \(kind), not a file: nothing was written there"
         case .invalid(let why):
             why
         }

@@ -21,12 +21,19 @@ public struct SyncLimits: Sendable {
     public var batchBytes: Int
     /// Records per pulled page; nil lets the server choose.
     public var pageRecords: Int?
+    /// The whole sync's deadline: `patience` seconds, plus the time the bytes it moved take at
+    /// `minimumRate` bytes per second. A server that keeps it going without moving data (slow
+    /// answers, tiny pages) is left once it passes.
+    public var patience: Double
+    public var minimumRate: Double
 
     public init(batchRecords: Int = SyncDefaults.pushBatchRecords, batchBytes: Int = SyncDefaults.pushBatchBytes,
-                pageRecords: Int? = nil) {
+                pageRecords: Int? = nil, patience: Double = 600, minimumRate: Double = 2_048) {
         self.batchRecords = batchRecords
         self.batchBytes = batchBytes
         self.pageRecords = pageRecords
+        self.patience = patience
+        self.minimumRate = minimumRate
     }
 
     /// Half the batch, for a server or proxy that refused one as too large (413); nil when a
@@ -73,6 +80,8 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
     case staleTwice
     /// One record alone makes a push larger than the server (or a proxy) takes.
     case recordTooLarge(bytes: Int)
+    /// The sync went past its deadline (`SyncLimits.patience`) for the bytes it moved.
+    case tooSlow(seconds: Int, bytes: Int)
 
     public var description: String {
         switch self {
@@ -82,6 +91,7 @@ public enum SyncFailure: Error, Equatable, CustomStringConvertible {
         case .invalidAnswer(let problem): problem.description
         case .staleTwice: "the server has forgotten deletions older than this replica's last sync, twice in a row"
         case .recordTooLarge(let bytes): "one record makes a push of \(bytes) bytes, more than the server, or a proxy in front of it, takes"
+        case let .tooSlow(seconds, bytes): "the sync moved \(bytes) bytes in \(seconds) s, too slow to go on: the network or the server is stuck"
         }
     }
 }
@@ -107,6 +117,10 @@ public final class SyncSession {
     public private(set) var clockSkew: Int64?
     private var clockChecked = false
     private var transport: SyncTransport?
+    /// When `run` began (monotonic seconds) and the bytes moved since, for the sync's deadline.
+    /// Touched by one thread at a time: the caller's, or the page pipeline's while it pulls.
+    private var started = ProcessInfo.processInfo.systemUptime
+    private var moved = 0
 
     /// The server said this replica must re-sync in full.
     struct Stale: Error {}
@@ -129,7 +143,7 @@ public final class SyncSession {
     /// from 0, sent everything this replica holds, and pulled again: it gets back what it lost,
     /// and this replica what it lacks.
     public func run(over transport: SyncTransport) throws {
-        self.transport = transport
+        begin(over: transport)
         defer { self.transport = nil }
         do {
             try pushThenPull()
@@ -169,9 +183,16 @@ public final class SyncSession {
         }
     }
 
+    /// Starts the clock of the sync's deadline, over `transport`.
+    private func begin(over transport: SyncTransport) {
+        self.transport = transport
+        started = ProcessInfo.processInfo.systemUptime
+        moved = 0
+    }
+
     /// Pushes what is pending, without pulling (the benchmark measures pushes alone).
     public func pushOnly(over transport: SyncTransport) throws {
-        self.transport = transport
+        begin(over: transport)
         defer { self.transport = nil }
         do { try push() } catch is Stale { throw SyncFailure.staleTwice }
     }
@@ -264,9 +285,15 @@ public final class SyncSession {
     /// fetching thread: it touches no store.
     private func fetchPage(_ request: PullRequest, headers: HTTPHeaders) throws -> (PagePosition, [UInt8]) {
         let answer = try call(request.request(headers: headers))
-        do { return (try PagePosition(headers: answer.headers), answer.body) } catch let problem as InvalidAnswer {
+        let position: PagePosition
+        do { position = try PagePosition(headers: answer.headers) } catch let problem as InvalidAnswer {
             throw SyncFailure.invalidAnswer(problem)
         }
+        // A cursor that does not move would have this replica ask for the same page forever.
+        if position.more, position.next <= request.after {
+            throw SyncFailure.invalidAnswer(InvalidAnswer("says more pages follow but its \(SyncHeader.next) cursor does not move past \(request.after)"))
+        }
+        return (position, answer.body)
     }
 
     /// Fetches the whole current state, then keeps or drops what the server did not send
@@ -299,6 +326,11 @@ public final class SyncSession {
             response = try transport.send(request)
         }
         checkClock(response)
+        moved += request.body.count + response.body.count
+        let elapsed = ProcessInfo.processInfo.systemUptime - started
+        if elapsed > limits.patience + Double(moved) / limits.minimumRate {
+            throw SyncFailure.tooSlow(seconds: Int(elapsed), bytes: moved)
+        }
         guard !(200...299).contains(response.status) else { return response }
         switch Refusal.decode(response) {
         case .refusal(let refusal) where refusal.reason == .staleReplica: throw Stale()

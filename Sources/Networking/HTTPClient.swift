@@ -4,6 +4,8 @@ import HTTPCodec
 /// Why a request to the server got no answer.
 public enum HTTPClientError: Error, Equatable, CustomStringConvertible {
     case invalidURL(String)
+    /// The URL names a user (and maybe a password): never echoed, since it may be personal data.
+    case userInURL
     case unreachable(String)
     case timedOut(Double)
     case connectionLost
@@ -12,8 +14,9 @@ public enum HTTPClientError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidURL(let url): "\(url.prefix(80)) is not a server URL of the form http://HOST:PORT"
+        case .userInURL: "the server URL names a user or a password: leave them out (the token is what authenticates), e.g. http://HOST:PORT"
         case .unreachable(let why): "cannot reach the server: \(why)"
-        case .timedOut(let seconds): "the server did not answer within \(Int(seconds)) s"
+        case .timedOut(let seconds): "the server did not answer within \(Int(seconds)) s, or too slowly"
         case .connectionLost: "the connection to the server was lost before its answer"
         case .invalidResponse(let why): "the server's answer is not valid HTTP: \(why)"
         }
@@ -30,21 +33,26 @@ public final class HTTPClient {
     /// A path prefix for servers behind a reverse proxy (`http://host/boucle`), without a final "/".
     public let prefix: String
     private let timeout: Double
+    /// Bytes per second an answer must arrive at, on average, past its first `timeout` seconds:
+    /// a server that trickles a byte now and then is cut off.
+    private let minimumRate: Double
     private var socket: SocketDescriptor?
     private let limits: HTTPLimits
     private var parser: HTTPResponseParser
 
     /// Parses `url` (`http://127.0.0.1:8080`, `http://host/prefix`; port 80 by default).
-    public init(url: String, timeout: Double = 60, limits: HTTPLimits = HTTPLimits()) throws(HTTPClientError) {
-        guard url.hasPrefix("http://") else { throw .invalidURL(url) }
+    public init(url: String, timeout: Double = 60, minimumRate: Double = 2_048, limits: HTTPLimits = HTTPLimits()) throws(HTTPClientError) {
+        guard url.hasPrefix("http://") else { throw url.contains("@") ? .userInURL : .invalidURL(url) }
         let rest = url.dropFirst("http://".count)
         let hostPort = rest.prefix { $0 != "/" }
+        guard !hostPort.contains("@") else { throw .userInURL }
         let path = rest.dropFirst(hostPort.count)
         let withPort = hostPort.contains(":") && !hostPort.hasSuffix("]") ? String(hostPort) : "\(hostPort):80"
         guard let address = SocketAddress(withPort) else { throw .invalidURL(url) }
         self.address = address
         prefix = path.hasSuffix("/") ? String(path.dropLast()) : String(path)
         self.timeout = timeout
+        self.minimumRate = minimumRate
         self.limits = limits
         parser = HTTPResponseParser(limits: limits)
     }
@@ -87,15 +95,19 @@ public final class HTTPClient {
         return fresh
     }
 
+    /// Sends a request and reads its answer: no read may wait past `timeout`, and the whole answer
+    /// must arrive within `timeout` plus the time its bytes take at `minimumRate`.
     private func exchange(_ bytes: [UInt8]) throws(HTTPClientError) -> HTTPResponse {
         let socket = try connected()
+        let started = Date()
         do {
-            try socket.sendAll(bytes)
+            try socket.sendAll(bytes, before: started.addingTimeInterval(timeout + Double(bytes.count) / minimumRate))
         } catch {
             close()
             throw .connectionLost
         }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var received = 0
         while true {
             do {
                 if let response = try parser.next() {
@@ -106,12 +118,15 @@ public final class HTTPClient {
                 close()
                 throw .invalidResponse(error.description)
             }
+            let left = timeout + Double(received) / minimumRate - Date().timeIntervalSince(started)
             let count: Int?
-            do {
+            do throws(SocketError) {
+                guard left > 0 else { throw SocketError(call: "recv", code: ETIMEDOUT) }
+                try socket.setReceiveTimeout(seconds: min(timeout, left))
                 count = try socket.receive(into: &buffer)
             } catch {
                 close()
-                throw .connectionLost
+                throw error.code == ETIMEDOUT ? .timedOut(timeout) : .connectionLost
             }
             guard let count else {
                 close()
@@ -121,6 +136,7 @@ public final class HTTPClient {
                 close()
                 throw .connectionLost
             }
+            received += count
             buffer.withUnsafeBytes { parser.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
     }
