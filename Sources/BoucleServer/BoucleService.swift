@@ -22,12 +22,17 @@ public final class BoucleService: Sendable {
     /// (`SyncDefaults.pagesInFlight`): a page's slot is taken before it is built and given back
     /// once it is sent.
     let pageSlots = Slots(SyncDefaults.pagesInFlight)
+    /// The SHA-256 of the operator's token (`serve --operator-token-file`), who reads every
+    /// tenant's figures; nil: no operator.
+    let operatorTokenHash: [UInt8]?
 
     public init(databasePath: String, maxClockAhead: UInt64 = SyncDefaults.maxClockAhead,
-                pageRecords: Int = SyncDefaults.maxPageRecords, environment: BoucleCore.Environment = .system) {
+                pageRecords: Int = SyncDefaults.maxPageRecords, operatorToken: String? = nil,
+                environment: BoucleCore.Environment = .system) {
         self.databasePath = databasePath
         self.maxClockAhead = maxClockAhead
         self.pageRecords = min(max(pageRecords, 1), SyncDefaults.maxPageRecords)
+        operatorTokenHash = operatorToken.map { SHA256.hash($0) }
         self.environment = environment
     }
 
@@ -39,6 +44,22 @@ public final class BoucleService: Sendable {
         case token
         /// An admin token.
         case admin
+        /// An admin token, or the operator's.
+        case adminOrOperator
+    }
+
+    /// Who made a request, as its route's access found.
+    enum Caller {
+        /// Nobody in particular: the route is open to anyone.
+        case anyone
+        /// The holder of a tenant's token.
+        case token(Principal)
+        /// The server's operator.
+        case `operator`
+
+        var principal: Principal? {
+            if case .token(let principal) = self { principal } else { nil }
+        }
     }
 
     /// One route: a method on an endpoint, the access it needs, and its handler.
@@ -49,19 +70,20 @@ public final class BoucleService: Sendable {
         let handle: @Sendable (BoucleService, Call) throws -> HandledResponse
     }
 
-    /// What a handler is given: the request, the connection's store, and the caller (nil on a
-    /// route open to anyone).
+    /// What a handler is given: the request, the connection's store, and the caller.
     struct Call {
         let request: HTTPRequest
         let store: ServerStore
-        let principal: Principal?
+        let caller: Caller
         let openConnections: () -> Int
+
+        var principal: Principal? { caller.principal }
     }
 
     /// The route table: every endpoint of the server, declared once.
     static let routes: [Route] = [
         Route(method: "GET", endpoint: .health, access: .anyone) { service, call in HandledResponse(try service.health(call)) },
-        Route(method: "GET", endpoint: .metrics, access: .admin) { service, call in HandledResponse(service.metrics(call)) },
+        Route(method: "GET", endpoint: .metrics, access: .adminOrOperator) { service, call in HandledResponse(service.metrics(call)) },
         Route(method: "POST", endpoint: .changes, access: .token) { service, call in HandledResponse(try service.push(call)) },
         Route(method: "GET", endpoint: .changes, access: .token) { service, call in try service.pull(call) },
     ]
@@ -111,8 +133,8 @@ public final class BoucleService: Sendable {
     }
 
     /// The request's route and caller: the route found by its path and method, and the caller
-    /// whose token its access needs (nil for a route open to anyone).
-    private func resolve(_ request: HTTPRequest, store: ServerStore) throws -> (Route, Principal?) {
+    /// whose token its access needs.
+    private func resolve(_ request: HTTPRequest, store: ServerStore) throws -> (Route, Caller) {
         let method = request.method == "HEAD" ? "GET" : request.method
         let candidates = Self.routes.filter { $0.endpoint.path == request.path }
         guard !candidates.isEmpty else {
@@ -124,23 +146,25 @@ public final class BoucleService: Sendable {
         }
         switch route.access {
         case .anyone:
-            return (route, nil)
-        case .token, .admin:
+            return (route, .anyone)
+        case .adminOrOperator where isOperator(request):
+            return (route, .operator)
+        case .token, .admin, .adminOrOperator:
             let caller = try authenticate(request, store: store)
-            guard route.access != .admin || caller.role == .admin else { throw Refusal(.forbidden, "\(request.path) needs an admin token") }
-            return (route, caller)
+            guard route.access == .token || caller.role == .admin else { throw Refusal(.forbidden, "\(request.path) needs an admin token") }
+            return (route, .token(caller))
         }
     }
 
     /// Finds the request's route, checks its access, and runs it.
     private func dispatch(_ request: HTTPRequest, store: ServerStore, openConnections: @escaping () -> Int) throws -> HandledResponse {
-        let (route, principal) = try resolve(request, store: store)
+        let (route, caller) = try resolve(request, store: store)
         do {
-            var handled = try route.handle(self, Call(request: request, store: store, principal: principal, openConnections: openConnections))
-            handled.tenant = principal?.tenant
+            var handled = try route.handle(self, Call(request: request, store: store, caller: caller, openConnections: openConnections))
+            handled.tenant = caller.principal?.tenant
             return handled
         } catch let refusal as Refusal {
-            return HandledResponse(refusal.response(), tenant: principal?.tenant)
+            return HandledResponse(refusal.response(), tenant: caller.principal?.tenant)
         }
     }
 
@@ -153,11 +177,23 @@ public final class BoucleService: Sendable {
         return response
     }
 
+    /// The bearer token of `request`, if it has one.
+    private func bearer(_ request: HTTPRequest) -> String? {
+        guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else { return nil }
+        return String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// True when `request` carries the operator's token (compared in constant time).
+    private func isOperator(_ request: HTTPRequest) -> Bool {
+        guard let operatorTokenHash, let token = bearer(request) else { return false }
+        return zip(SHA256.hash(token), operatorTokenHash).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     private func authenticate(_ request: HTTPRequest, store: ServerStore) throws -> Principal {
-        guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else {
+        guard let token = bearer(request) else {
             throw Refusal(.unauthorized, "a bearer token is required (Authorization: Bearer …)")
         }
-        guard let principal = try store.authenticate(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)) else {
+        guard let principal = try store.authenticate(token) else {
             throw Refusal(.unauthorized, "unknown or revoked token: ask the city for a new one")
         }
         return principal
@@ -171,7 +207,8 @@ public final class BoucleService: Sendable {
     }
 
     private func metrics(_ call: Call) -> HTTPResponse {
-        var response = HTTPResponse(status: 200, body: Array(metrics.render(openConnections: call.openConnections()).utf8))
+        let reader: Metrics.Reader = call.principal.map { .tenant($0.tenant) } ?? .operator(openConnections: call.openConnections())
+        var response = HTTPResponse(status: 200, body: Array(metrics.render(for: reader).utf8))
         response.headers.replace("Content-Type", "text/plain; version=0.0.4")
         return response
     }
@@ -182,8 +219,8 @@ public final class BoucleService: Sendable {
         let request = try PushRequest(headers: call.request.headers)
         let answer = try call.store.push(call.request.body, as: principal, cursor: request.cursor,
                                          generation: try GenerationHeader.read(call.request.headers), maxClockAhead: maxClockAhead)
-        metrics.push(applied: answer.applied, conflicts: answer.lost.count)
-        metrics.sync(seconds: Date().timeIntervalSince(started))
+        metrics.push(applied: answer.applied, conflicts: answer.lost.count, tenant: principal.tenant)
+        metrics.sync(seconds: Date().timeIntervalSince(started), tenant: principal.tenant)
         var response = json(answer.json)
         response.headers.replace(SyncHeader.generation, call.store.generation.rawValue)
         return response
@@ -202,7 +239,7 @@ public final class BoucleService: Sendable {
             let (page, horizon) = try call.store.pull(as: principal, since: request.since, after: request.after,
                                                       generation: try GenerationHeader.read(call.request.headers), limit: request.limit ?? pageRecords,
                                                       skipping: request.skip)
-            metrics.sync(seconds: Date().timeIntervalSince(started))
+            metrics.sync(seconds: Date().timeIntervalSince(started), tenant: principal.tenant)
             let position = PagePosition(next: page.next, more: page.more, changes: page.changes, horizon: horizon,
                                         generation: call.store.generation)
             return HandledResponse(position.response(changeSet: page.changeSet), afterSend: release)

@@ -63,12 +63,14 @@ public enum ServerCLI {
                                                 help: "refuse changes stamped further ahead of this server's clock (default: \(Duration.option(SyncDefaults.maxClockAhead)))")
     static let timeout = OptionSpec.value("--timeout", "DURATION",
                                           help: "a request must arrive whole, and its answer be sent, within this (default: \(Duration.option(UInt64(ServerLimits.defaultRequestTimeout * 1000))))")
+    static let operatorTokenFile = OptionSpec.value("--operator-token-file", "FILE",
+                                                    help: "a file holding the operator's token, who reads every tenant's /v1/metrics (at least 32 characters; not readable by others)")
     static let pageRecords = OptionSpec.value("--page-records", "N",
                                               help: "records per pulled page unless the client asks fewer (default and most: \(SyncDefaults.maxPageRecords))")
 
     static let serve = Command(CommandSpec(
         "serve", summary: "Serve the sync protocol over HTTP/1.1 until SIGTERM or SIGINT.",
-        options: [listen, maxConnections, maxBody, retention, maxClockAhead, pageRecords, timeout],
+        options: [listen, maxConnections, maxBody, retention, maxClockAhead, pageRecords, timeout, operatorTokenFile],
         examples: ["boucle-server serve --db /var/lib/boucle/boucle-server.db --listen 127.0.0.1:8080"]
     )) { arguments in
         let text = arguments.value(listen) ?? defaultListen
@@ -101,7 +103,8 @@ public enum ServerCLI {
         // mask and a signal sent at any moment waits, pending, for the thread that `sigwait`s it.
         let stopSignals = StopSignals()
         _ = try ServerStore(path: path)   // fail now, before listening, if the database is unusable
-        let service = BoucleService(databasePath: path, maxClockAhead: clockAhead, pageRecords: recordsPerPage)
+        let operatorToken = try arguments.value(operatorTokenFile).map(readOperatorToken)
+        let service = BoucleService(databasePath: path, maxClockAhead: clockAhead, pageRecords: recordsPerPage, operatorToken: operatorToken)
         let box = ServerBox()
         let server: HTTPServer
         do {
@@ -109,7 +112,7 @@ public enum ServerCLI {
                 listen: address, limits: limits,
                 makeHandler: { service.makeHandler(openConnections: { box.server?.openConnections ?? 0 }) },
                 record: { entry in
-                    service.metrics.request(status: entry.status)
+                    service.metrics.request(status: entry.status, tenant: entry.tenant)
                     RequestLog.write(entry)
                 }
             )
@@ -123,8 +126,27 @@ public enum ServerCLI {
         }
         StandardStreams.out("boucle-server \(version) listening on \(server.boundAddress) (database \(path))\n")
         Compactor.start(databasePath: path, retention: retentionTime)
+        Eraser.start(databasePath: path, metrics: service.metrics)
         server.run()
         StandardStreams.err("boucle-server: stopped\n")
+    }
+
+    /// The operator's token, read from its file: one line of at least 32 characters, in a file
+    /// that other users cannot read (the same file a Prometheus scrape can use as its
+    /// `credentials_file`).
+    static func readOperatorToken(_ path: String) throws -> String {
+        var status = stat()
+        guard stat(path, &status) == 0, let contents = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("cannot read the operator token file \(path)")
+        }
+        guard status.st_mode & S_IROTH == 0 else {
+            throw CommandFailure("the operator token file \(path) is readable by every user: run `chmod o-r \(path)`")
+        }
+        let token = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count >= 32, !token.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw CommandFailure("the operator token file \(path) must hold one token of at least 32 characters, e.g. from `openssl rand -hex 32`")
+        }
+        return token
     }
 
     /// A duration option (`90d`, `5m`), or its default.

@@ -58,9 +58,9 @@ extension ServerStore {
                 result.horizons[name] = try horizon(scope: scope)
             }
             if let receivedBefore { try db.run("DELETE FROM push_log WHERE seq < ?", [.integer(receivedBefore)]) }
+            if result.purged > 0 { try noteErasure() }
         }
-        // Not complete or failed: ignored here, the next hourly checkpoint retries.
-        if result.purged > 0 { _ = try? db.checkpoint(.truncate) }
+        if result.purged > 0 { _ = try? finishErasure() }
         return result
     }
 }

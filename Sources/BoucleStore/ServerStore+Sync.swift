@@ -140,9 +140,9 @@ extension ServerStore {
         let table = RecordTable(db: db, scope: scope)
         erasedData = false
         defer {
-            // Deleted personal data must not survive in the WAL: copy it home and truncate it.
-            // Not complete or failed: ignored here, the next hourly checkpoint retries.
-            if erasedData { _ = try? db.checkpoint(.truncate) }
+            // Deleted personal data must not survive in the WAL. Not finished now (a reader is
+            // open): the server's `Eraser` retries in the background.
+            if erasedData { _ = try? finishErasure() }
         }
         do {
             return try writeTransaction {
@@ -190,6 +190,7 @@ extension ServerStore {
                 result.echo = echo.ranges
                 try setMeta(.seq, String(seq))
                 if result.applied > 0 { try logReceipt(upTo: seq) }
+                if erasedData { try noteErasure() }
                 result.cursor = seq
                 return result
             }

@@ -44,7 +44,7 @@ public final class ServerStore {
     /// This database's generation: it changes whenever the database is restored from a backup,
     /// so that clients notice it went back in time (Protocol/SERVER.md, "Restores").
     public private(set) var generation: UUIDString
-    /// Set by a write that erased personal data, so the WAL is checkpointed after it.
+    /// Set by a write that erased personal data (`noteErasure`, `finishErasure`).
     var erasedData = false
 
     /// The keys of the `server_meta` table, each named once.
@@ -56,17 +56,25 @@ public final class ServerStore {
         case backupOf = "backup_of"
         /// Set once every tenant holds the seed categories.
         case seeded
+        /// Writes that erased personal data, and the count of them whose old values are gone from
+        /// the write-ahead log (`ServerStore.finishErasure`).
+        case erasures
+        case erasedThrough = "erased_through"
     }
 
     /// The layout of the database; -1 stored fields as JSON (before `FieldsCodec`).
     static let formatMarker = "boucle-server-2"
 
-    /// Opens (creating when missing) the server database at `path`.
+    /// Opens the server database at `path`, creating it when no file is there. A file that is
+    /// there but is not a server database (an empty one included: a killed copy, a typo) is
+    /// refused, never taken over.
     public init(path: String, environment: Environment = .system) throws {
+        let isNew = !FileManager.default.fileExists(atPath: path)
         do {
-            let db = try Database(path: path, create: true, busyTimeoutMilliseconds: 30_000)
-            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
+            let db = try Database(path: path, create: isNew, busyTimeoutMilliseconds: 30_000)
             let existing = try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name = 'server_meta'") { $0.int64(0) } ?? 0
+            guard isNew || existing > 0 else { throw StoreError.notAServerDatabase(path: path) }
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
             if existing == 0 {
                 try db.transaction {
                     try db.execute(ServerStore.schema)

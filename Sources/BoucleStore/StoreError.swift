@@ -70,7 +70,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .notAReplica(let path):
             "\(path) is not a Boucle replica"
         case .notAServerDatabase(let path):
-            "\(path) is not a boucle-server database"
+            "\(path) is not a boucle-server database (it is empty or holds something else): nothing was changed in it; give --db a new file to create a database"
         case let .otherFormat(path, found, expected):
             "\(path) is in the format \(found), not \(expected)"
         case .damaged(let what):

@@ -18,6 +18,11 @@ public final class Database {
     private var cache: [UnsafeRawPointer: Statement] = [:]
     /// The file this connection was opened on.
     public let path: String
+    /// How long a statement waits for another connection's lock before `SQLITE_BUSY`; 0 fails
+    /// at once (a checkpoint that must never hold writers up sets it to 0 for a moment).
+    public var busyTimeoutMilliseconds: Int32 {
+        didSet { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+    }
 
     /// Opens (and with `create`, creates) the database at `path`.
     ///
@@ -26,6 +31,7 @@ public final class Database {
     public init(path: String, create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
         _ = Database.configureOnce
         self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly {
             flags |= SQLITE_OPEN_READONLY

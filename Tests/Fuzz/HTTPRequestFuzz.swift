@@ -12,7 +12,10 @@
 //   cut where the first byte says, and in small pieces;
 // - that holds with the default limits and with small ones (so the limits are reached);
 // - every request or response that comes out is well formed, and serializing it then parsing the
-//   bytes again gives the same message (its `Content-Length` recomputed).
+//   bytes again gives the same message (its `Content-Length` recomputed);
+// - a head the server vets before reading the body (`awaitedHead`) is the head of the request
+//   that then comes out, and is counted as a request in progress (`hasPartialRequest`, which
+//   starts the server's deadline); `hostProblem` holds exactly when the Host fields are wrong.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func httpCodecFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -68,9 +71,18 @@ enum HTTPFuzz {
         var parser = HTTPRequestParser(limits: limits)
         var outcome = RequestOutcome()
         do throws(HTTPParseError) {
+            var awaited: HTTPRequest?
             for chunk in chunks {
                 parser.append(chunk)
-                while let request = try parser.next() { outcome.requests.append(request) }
+                while let request = try parser.next() {
+                    if let head = awaited { checkVettedHead(head, of: request) }
+                    awaited = nil
+                    outcome.requests.append(request)
+                }
+                if let head = parser.awaitedHead {
+                    if !parser.hasPartialRequest { fatalError("request parser: a head awaits its body, yet no request is in progress") }
+                    awaited = head
+                }
             }
         } catch {
             outcome.error = error
@@ -87,7 +99,19 @@ enum HTTPFuzz {
         return outcome
     }
 
+    /// The head a server vetted is the head of the request that came out, without its body.
+    static func checkVettedHead(_ head: HTTPRequest, of request: HTTPRequest) {
+        guard head.method == request.method, head.target == request.target, head.path == request.path,
+              head.query == request.query, head.headers == request.headers, head.minorVersion == request.minorVersion,
+              head.body.isEmpty
+        else { fatalError("request parser: the vetted head \(head) is not the head of \(request)") }
+    }
+
     static func checkRequest(_ request: HTTPRequest, limits: HTTPLimits) {
+        let hosts = request.headers.values("Host").count
+        if (request.hostProblem != nil) != (hosts > 1 || (request.minorVersion == 1 && hosts == 0)) {
+            fatalError("request: hostProblem is \(String(describing: request.hostProblem)) with \(hosts) Host fields in \(request)")
+        }
         guard !request.method.isEmpty, request.method.utf8.allSatisfy(ASCII.isTokenByte),
               request.target.utf8.first == ASCII.slash, request.target.utf8.allSatisfy(ASCII.isTargetByte),
               request.minorVersion == 0 || request.minorVersion == 1,

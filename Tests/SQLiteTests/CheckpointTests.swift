@@ -29,6 +29,26 @@ final class CheckpointTests: TemporaryDatabaseTestCase {
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int, 0)
     }
 
+    /// A connection that usually waits 10 s for a lock, set to wait 0: its truncating checkpoint
+    /// returns busy at once while a reader holds a snapshot, holding no writer up.
+    func testABusyTimeoutOfZeroMakesACheckpointReturnAtOnce() throws {
+        let writer = try Database(path: path, busyTimeoutMilliseconds: 10_000)
+        try writer.execute("PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+        let reader = try Database(path: path, busyTimeoutMilliseconds: 0)
+        let started = Date()
+        let whileReading = try reader.transactionForReading {
+            _ = try reader.queryFirst("SELECT count(*) FROM t") { $0.int64(0) }
+            try writer.run("INSERT INTO t VALUES (2)")
+            writer.busyTimeoutMilliseconds = 0
+            defer { writer.busyTimeoutMilliseconds = 10_000 }
+            return try writer.checkpoint(.truncate)
+        }
+        XCTAssertTrue(whileReading.busy)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the checkpoint waited for the reader")
+        XCTAssertEqual(writer.busyTimeoutMilliseconds, 10_000)
+        XCTAssertTrue(try writer.checkpoint(.truncate).isComplete)
+    }
+
     func testPassiveCheckpointIsIncompleteWithoutBeingBusy() throws {
         let writer = try walDatabase()
         let reader = try Database(path: path, busyTimeoutMilliseconds: 0)
