@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Boucle: offline-first sync for neighbourhood mutual aid.
-// No package dependencies: Foundation, Dispatch and the system SQLite only.
+// No package dependencies: Foundation, Dispatch, the system SQLite and the system OpenSSL only.
 import PackageDescription
 
 let package = Package(
@@ -18,6 +18,14 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Layer 0: the system OpenSSL, for the client's HTTPS (Foundation's URLSession cannot take
+        // a city's own CA on Linux, and would bypass the client's deadlines).
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Layer 1: a small owned wrapper of SQLite handles and statements.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // Layer 1: the pure core: clock, merge, change-set codec, JSON, SHA-256. No I/O.
@@ -31,8 +39,8 @@ let package = Package(
         .target(name: "BoucleProtocol", dependencies: ["BoucleCore", "HTTPCodec"]),
         // Layer 2: the replica store: the core's rules kept in a SQLite file.
         .target(name: "BoucleStore", dependencies: ["SQLite", "BoucleCore", "BoucleProtocol"]),
-        // Layer 2: POSIX sockets and a small blocking HTTP client, on the pure codec.
-        .target(name: "Networking", dependencies: ["HTTPCodec"]),
+        // Layer 2: POSIX sockets and a small blocking HTTP(S) client, on the pure codec.
+        .target(name: "Networking", dependencies: ["HTTPCodec", "COpenSSL"]),
         // Layer 3: the city's server: sockets, routing, authentication, metrics.
         .target(name: "BoucleServer", dependencies: ["Networking", "HTTPCodec", "BoucleStore", "BoucleCore", "BoucleProtocol", "ArgumentParsing"]),
         // Layer 3: the sync client: push in batches, pull in pages, re-sync in full.

@@ -12,7 +12,7 @@ enum InitCommand {
     static let command = Command(
         "init",
         summary: "Create the replica file.",
-        options: [BoucleCLI.server, BoucleCLI.token, team, tenant],
+        options: [BoucleCLI.server, BoucleCLI.token, BoucleCLI.caFile, team, tenant],
         examples: ["boucle init --team maraude-nord", "boucle --replica /media/usb/round.db init --team croix-rousse"]
     ) { context in
         for option in [team, tenant] {
@@ -20,13 +20,13 @@ enum InitCommand {
                 throw UsageError("\(option.name) takes 1 to 40 of a-z, 0-9 and -, e.g. maraude-nord")
             }
         }
-        if let url = context.arguments.value(BoucleCLI.server) { try BoucleCLI.checkServer(url) }
+        let settings = try BoucleCLI.givenServerSettings(context.arguments)
+        _ = try BoucleCLI.client(for: settings)
         let store = try ReplicaStore.create(
             at: context.replicaPath,
             team: context.arguments.value(team) ?? defaultTeam,
             tenant: context.arguments.value(tenant) ?? "",
-            server: context.arguments.value(BoucleCLI.server),
-            token: context.arguments.value(BoucleCLI.token),
+            serverSettings: settings,
             environment: context.environment
         )
         if context.json {

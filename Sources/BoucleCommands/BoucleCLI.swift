@@ -16,9 +16,29 @@ public enum BoucleCLI {
     static let server = OptionSpec.value("--server", "URL", help: "the city's boucle-server, e.g. http://127.0.0.1:8080 (saved in the replica)")
     static let token = OptionSpec.value("--token", "TOKEN", help: "the bearer token the city gave this team (saved in the replica)")
 
-    /// Refuses a server URL that cannot be used, before it is saved in a replica.
-    static func checkServer(_ url: String) throws {
-        do { _ = try HTTPClient(url: url) } catch { throw CommandFailure("\(error)") }
+    static let caFile = OptionSpec.value("--ca-file", "PEM",
+                                         help: "the certificate of the city's own authority, for an https server no public authority vouches for (saved in the replica)")
+
+    /// The server settings given on the command line (`--server`, `--token`, `--ca-file`, whose
+    /// file is read here).
+    static func givenServerSettings(_ arguments: ParsedArguments) throws -> ServerSettings {
+        let authority = try arguments.value(caFile).map { path in
+            String(decoding: try Files.read(path, limit: 1 << 20), as: UTF8.self)
+        }
+        return ServerSettings(server: arguments.value(server), token: arguments.value(token), authority: authority)
+    }
+
+    /// A client of the settings' server; refuses a URL or an authority that cannot be used,
+    /// so that nothing unusable is ever saved. Nil when the settings name no server.
+    static func client(for settings: ServerSettings) throws -> HTTPClient? {
+        guard let url = settings.server else { return nil }
+        do {
+            return try HTTPClient(url: url, authorities: settings.authority.map { Array($0.utf8) }, userAgent: "boucle/\(version)")
+        } catch .tls(let failure) {
+            throw CommandFailure("\(failure): give the certificate (PEM) of the authority that signed the server's, with --ca-file")
+        } catch {
+            throw CommandFailure("\(error): give a working one with --server URL")
+        }
     }
 
     /// Options every command takes.

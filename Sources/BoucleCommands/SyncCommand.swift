@@ -17,20 +17,24 @@ enum SyncCommand {
     static let command = Command(
         "sync",
         summary: "Push pending changes to the server and pull everyone else's.",
-        options: [BoucleCLI.server, BoucleCLI.token, restamp],
-        examples: ["boucle sync", "boucle sync --server http://127.0.0.1:8080 --token boucle_…", "boucle sync --restamp"]
+        options: [BoucleCLI.server, BoucleCLI.token, BoucleCLI.caFile, restamp],
+        examples: ["boucle sync", "boucle sync --server https://boucle.example.org --token boucle_…",
+                   "boucle sync --ca-file city-ca.pem", "boucle sync --restamp"]
     ) { context in
         let store = try context.openStore()
-        if let url = context.arguments.value(BoucleCLI.server) { try BoucleCLI.checkServer(url) }
-        if context.arguments.has(BoucleCLI.server) || context.arguments.has(BoucleCLI.token) {
-            try store.saveServerSettings(server: context.arguments.value(BoucleCLI.server), token: context.arguments.value(BoucleCLI.token))
-        }
-        let settings = try store.serverSettings()
-        guard let server = settings.server else {
+        let given = try BoucleCLI.givenServerSettings(context.arguments)
+        let settings = try store.serverSettings().updated(with: given)
+        let client = try BoucleCLI.client(for: settings)
+        defer { client?.close() }
+        if given != ServerSettings() { try store.saveServerSettings(given) }
+        guard let client, let server = settings.server else {
             throw CommandFailure("this replica has no server: run `boucle sync --server URL --token TOKEN` once")
         }
         guard let token = settings.token else {
             throw CommandFailure("this replica has no token: run `boucle sync --token TOKEN` with the token the city gave your team")
+        }
+        if !client.url.secure && !client.url.isLoopback {
+            StandardStreams.err("warning: \(server) is plain http: the team's token and people's data cross the network in clear; use the city's https:// address\n")
         }
         if context.arguments.flag(restamp) {
             let count = try store.restamp()
@@ -43,9 +47,6 @@ enum SyncCommand {
             progress.clear()
             if let skew = session.clockSkew { StandardStreams.err(SyncAdvice.clockWarning(skew: skew)) }
         }
-        let client: HTTPClient
-        do { client = try HTTPClient(url: server) } catch { throw CommandFailure("\(error): fix it with `boucle sync --server URL`") }
-        defer { client.close() }
         do {
             try session.run(over: client)
         } catch {
@@ -105,6 +106,21 @@ enum SyncAdvice {
             }
         case SyncFailure.recordTooLarge:
             return ("\(error)", "ask the city to raise the server's body limit (boucle-server serve --max-body, and nginx's client_max_body_size)")
+        case HTTPClientError.tls(let failure):
+            switch failure {
+            case .unknownAuthority:
+                return ("\(error)", "if the city runs its own certificate authority, give its certificate once with `boucle sync --ca-file CITY-CA.pem`; otherwise check the server URL")
+            case .expired, .notYetValid:
+                return ("\(error)", "check this laptop's date and time; if they are right, ask the city's administrator to renew the server's certificate")
+            case .nameMismatch:
+                return ("\(error)", "check the host name in the server URL (`boucle sync --server https://NAME`): it must be the one on the certificate")
+            case .handshake:
+                return ("\(error)", "check the server URL: https:// for the city's proxy, http:// for a boucle-server reached directly")
+            case .rejected, .unusableAuthorities:
+                return ("\(error)", "show this message to the city's administrator")
+            }
+        case HTTPClientError.unknownHost, HTTPClientError.unreachable:
+            return ("\(error)", "check the server URL and this laptop's network, then " + retry)
         case SyncFailure.tooSlow:
             return ("\(error)", "run `boucle sync` again on a better network; if it stops again, show this message to the city's administrator")
         case SyncFailure.foreignAnswer:

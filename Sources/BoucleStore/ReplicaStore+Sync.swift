@@ -7,18 +7,41 @@ public struct PullCursor: Equatable, Sendable {
     public var after: Int64
 }
 
-extension ReplicaStore {
-    /// The server URL and token saved in the replica.
-    public func serverSettings() throws -> (server: String?, token: String?) {
-        (try meta(.server), try meta(.token))
+/// How a replica reaches its server, saved in the replica: the URL, the team's token, and the
+/// city's own certificate authority (PEM text) for an https server no public authority vouches
+/// for. Each is nil until set.
+public struct ServerSettings: Equatable, Sendable {
+    public var server: String?
+    public var token: String?
+    public var authority: String?
+
+    public init(server: String? = nil, token: String? = nil, authority: String? = nil) {
+        self.server = server
+        self.token = token
+        self.authority = authority
     }
 
-    /// Saves the server URL and token (`boucle sync --server … --token …`).
-    public func saveServerSettings(server: String?, token: String?) throws {
-        try write {
-            if let server { try setMeta(.server, server) }
-            if let token { try setMeta(.token, token) }
-        }
+    /// These settings with each one `newer` sets in place of this one's.
+    public func updated(with newer: ServerSettings) -> ServerSettings {
+        ServerSettings(server: newer.server ?? server, token: newer.token ?? token, authority: newer.authority ?? authority)
+    }
+}
+
+extension ReplicaStore {
+    /// The server settings saved in the replica.
+    public func serverSettings() throws -> ServerSettings {
+        ServerSettings(server: try meta(.server), token: try meta(.token), authority: try meta(.authority))
+    }
+
+    /// Saves the settings `settings` sets, keeping the others (`boucle sync --server … --token …`).
+    public func saveServerSettings(_ settings: ServerSettings) throws {
+        try write { try saveSettings(settings) }
+    }
+
+    func saveSettings(_ settings: ServerSettings) throws {
+        if let server = settings.server { try setMeta(.server, server) }
+        if let token = settings.token { try setMeta(.token, token) }
+        if let authority = settings.authority { try setMeta(.authority, authority) }
     }
 
     /// The next batch of records changed here and not yet pushed, at most `maxRecords` of them

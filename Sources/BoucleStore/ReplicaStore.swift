@@ -37,8 +37,8 @@ public final class ReplicaStore {
     }
 
     /// Creates a new replica file at `path`, seeded with the default categories.
-    public static func create(at path: String, team: String, tenant: String = "", server: String? = nil,
-                              token: String? = nil, environment: Environment = .system) throws -> ReplicaStore {
+    public static func create(at path: String, team: String, tenant: String = "", serverSettings: ServerSettings = ServerSettings(),
+                              environment: Environment = .system) throws -> ReplicaStore {
         guard FieldKind.isSlug(team) else { throw StoreError.invalidName(kind: "team") }
         guard tenant.isEmpty || FieldKind.isSlug(tenant) else { throw StoreError.invalidName(kind: "tenant") }
         if FileManager.default.fileExists(atPath: path) { throw StoreError.alreadyExists(path: path) }
@@ -55,9 +55,10 @@ public final class ReplicaStore {
         try store.write {
             let settings: [(MetaKey, String?)] = [
                 (.format, formatMarker), (.replicaID, replicaID.rawValue), (.team, team), (.tenant, tenant),
-                (.createdAt, String(environment.now())), (.server, server), (.token, token),
+                (.createdAt, String(environment.now())),
             ]
             for (key, value) in settings { try store.setMeta(key, value) }
+            try store.saveSettings(serverSettings)
             for change in Categories.seedChanges {
                 _ = try store.apply(change, seq: 0)
             }
@@ -146,6 +147,9 @@ public final class ReplicaStore {
         case lastSync = "last_sync"
         /// The generation of the server's database this replica last synced with.
         case serverGeneration = "server_generation"
+        /// The city's own certificate authority (PEM), trusted for its https server in place of
+        /// the system's authorities (`--ca-file`).
+        case authority = "ca_pem"
         /// The server sequences the next pull skips: the echo of this replica's own pushes since
         /// its last complete pull (`1-5,9-12`).
         case pullSkip = "pull_skip"

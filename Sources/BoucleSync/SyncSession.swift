@@ -286,8 +286,8 @@ public final class SyncSession {
     private func fetchPage(_ request: PullRequest, headers: HTTPHeaders) throws -> (PagePosition, [UInt8]) {
         let answer = try call(request.request(headers: headers))
         let position: PagePosition
-        do { position = try PagePosition(headers: answer.headers) } catch let problem as InvalidAnswer {
-            throw SyncFailure.invalidAnswer(problem)
+        do { position = try PagePosition(headers: answer.headers) } catch {
+            throw SyncFailure.invalidAnswer(error)
         }
         // A cursor that does not move would have this replica ask for the same page forever.
         if position.more, position.next <= request.after {

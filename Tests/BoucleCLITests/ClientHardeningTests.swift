@@ -27,6 +27,7 @@ final class ClientHardeningTests: CLITestCase {
         XCTAssertTrue(sync.err.contains("cursor does not move past 5"), sync.err)
         XCTAssertTrue(sync.err.contains("Nothing is lost"), sync.err)
         XCTAssertLessThanOrEqual(server.requests.count, 3, "the sync kept asking for the same page")
+        XCTAssertTrue(server.requests.allSatisfy { $0.headers["User-Agent"]?.hasPrefix("boucle/0.") == true }, "every request names boucle and its version")
         XCTAssertEqual(try nord.digest(), before)
     }
 
@@ -145,6 +146,23 @@ final class ClientHardeningTests: CLITestCase {
         XCTAssertEqual(listed.first?["title"] as? String, title)
         let shown = try JSON.object(try nord.json("show", id))
         XCTAssertEqual(shown["title"] as? String, title)
+    }
+
+    /// Plain http to another machine than this one works, with a warning that the token and
+    /// the data cross the network in clear; none for loopback.
+    func testPlainHTTPToAnotherMachineWarns() throws {
+        let server = try HostileServer { request, connection in
+            let page = HostileServer.page(tenant: "lyon", next: 0, more: false)
+            return (try? connection.sendAll(request.method == "POST" ? HostileServer.pushAnswer() : page)) != nil
+        }
+        let nord = try makeReplica("nord", team: "nord")
+        let loopback = try nord.run("sync", "--server", server.url, "--token", "boucle_x")
+        XCTAssertEqual(loopback.status, 0, loopback.err)
+        XCTAssertEqual(loopback.err, "")
+        // 0.0.0.0 reaches this machine too, but is not a loopback name: it stands for another one.
+        let remote = try nord.run("sync", "--server", "http://0.0.0.0:\(server.port)")
+        XCTAssertEqual(remote.status, 0, remote.err)
+        XCTAssertTrue(remote.err.hasPrefix("warning: http://0.0.0.0:\(server.port) is plain http: the team's token and people's data cross the network in clear"), remote.err)
     }
 
     // MARK: A URL with a name and a password

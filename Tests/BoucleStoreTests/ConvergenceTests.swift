@@ -75,7 +75,7 @@ final class ConvergenceTests: StoreTestCase {
                 let fields: [String: FieldValue] = Bool.random(using: &random)
                     ? ["title": .text(titles.randomElement(using: &random) ?? "")]
                     : ["details": Bool.random(using: &random) ? .null : .text("step \(step)"), "lat": .number(45 + Double(step) / 100), "lon": .number(4.8)]
-                try? replica.update(id, fields: fields)   // unknown or deleted here: a refused edit is fine
+                _ = try? replica.update(id, fields: fields)   // unknown or deleted here: a refused edit is fine
             case 6:
                 try? replica.delete(known[Int.random(in: 0..<known.count, using: &random)])
             case 7...8:
