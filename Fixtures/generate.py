@@ -12,7 +12,7 @@ It writes
     Fixtures/changesets/    small valid change-sets for CLI tests and the README tour
     Fixtures/malformed/     change-sets every reader must refuse + expected.tsv
     Protocol/vectors/       one directory per merge rule: N.changeset + expected.json
-    Fixtures/csv/           offers.csv, requests.csv, bad-row.csv + README.md (spreadsheets)
+    Fixtures/csv/           offers.csv, requests.csv, their Excel forms, bad-row.csv + README.md
 
 The expected states of the vectors are written out by hand below, reasoned from the rules
 of Protocol/SPEC.md; nothing here implements the merge.
@@ -1600,26 +1600,39 @@ CSV_COLUMNS = {
 }
 
 
-def csv_cell(value):
+def csv_cell(value, excel=False):
     """A value as `boucle export-csv` writes it: canonical numbers, true/false, "" when unset;
-    quoted only when it holds a comma, a quote, CR or LF (quotes doubled)."""
+    quoted only when it holds a comma, a semicolon (either separator), a quote, CR or LF (quotes
+    doubled). With `excel` (`export-csv --excel`), numbers have a decimal comma."""
     if value is None:
         text = ""
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float):
         text = str(int(value)) if value == int(value) and abs(value) < 2 ** 53 else repr(value)
+        if excel:
+            text = text.replace(".", ",")
     else:
         text = str(value)
-    if any(c in text for c in ',"\r\n'):
+    if any(c in text for c in ',;"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def csv_bytes(columns, rows):
-    """Header and rows, each ended by LF (RFC 4180 quoting, as `boucle export-csv` writes)."""
-    lines = [",".join(columns)] + [",".join(csv_cell(row.get(c)) for c in columns) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def csv_bytes(columns, rows, excel=False):
+    """Header and rows, each ended by LF (RFC 4180 quoting, as `boucle export-csv` writes); with
+    `excel`, as French Excel saves "CSV UTF-8" (`export-csv --excel`): a byte order mark, `;`,
+    decimal commas, CRLF."""
+    separator, end = (";", "\r\n") if excel else (",", "\n")
+    lines = [separator.join(columns)] + [separator.join(csv_cell(row.get(c), excel) for c in columns) for row in rows]
+    return ("\ufeff" if excel else "").encode("utf-8") + (end.join(lines) + end).encode("utf-8")
+
+
+def unicode_text_bytes(columns, rows):
+    """What Excel's "Unicode text" writes: UTF-16 little-endian with a byte order mark, tabs
+    between cells, CRLF."""
+    lines = ["\t".join(columns)] + ["\t".join(csv_cell(row.get(c), True) for c in columns) for row in rows]
+    return "\ufeff".encode("utf-16-le") + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
 
 
 # Cells that exercise the quoting rules (quotes, commas, a line break), each put on a row with an
@@ -1695,8 +1708,10 @@ def gen_csv():
     requests = csv_rows(rng, "request", 30)
     write(os.path.join(out, "offers.csv"), csv_bytes(CSV_COLUMNS["offer"], offers))
     write(os.path.join(out, "requests.csv"), csv_bytes(CSV_COLUMNS["request"], requests))
+    write(os.path.join(out, "offers-excel.csv"), csv_bytes(CSV_COLUMNS["offer"], offers, excel=True))
+    write(os.path.join(out, "offers-unicode-text.txt"), unicode_text_bytes(CSV_COLUMNS["offer"], offers[:5]))
 
-    # bad-row.csv: the row starting on line 5 has a latitude with a decimal comma ("45,7619").
+    # bad-row.csv: the row starting on line 5 has a latitude as a GPS app writes it ("45.7619 N").
     # The row before it spans lines 3 and 4 (a newline inside a quoted cell).
     bad = [
         {"id": new_uuid(rng), "category": "groceries", "title": "Courses le samedi matin",
@@ -1707,7 +1722,7 @@ def gen_csv():
          "details": "Vers 19 h.\nUne demi-heure, dans le quartier.", "address": "41 rue de Marseille, 69007 Lyon",
          "lat": 45.750412, "lon": 4.839301, "remote": False, "status": "open", "contact_name": "Inès"},
         {"id": "", "category": "printing", "title": "J'imprime vos formulaires",
-         "address": "12 rue Mercière, 69002 Lyon", "lat": "45,7619", "lon": 4.832, "remote": False,
+         "address": "12 rue Mercière, 69002 Lyon", "lat": "45.7619 N", "lon": 4.832, "remote": False,
          "status": "open", "contact_name": "Mehdi"},
         {"id": new_uuid(rng), "category": "conversation", "title": "Un coup de fil chaque matin",
          "remote": True, "status": "open", "contact_name": "Sophie", "phone": phone(rng)},
@@ -1726,7 +1741,7 @@ mark, LF line ends, rows in id order after the header
 - offers: `{",".join(CSV_COLUMNS["offer"])}`
 - requests: `{",".join(CSV_COLUMNS["request"])}`
 
-a cell quoted only when it holds a comma, a quote (doubled) or a line break, numbers in
+a cell quoted only when it holds a comma, a semicolon, a quote (doubled) or a line break, numbers in
 canonical form, `true`/`false`, an unset field empty.
 So importing one into an empty replica and exporting it again gives the same bytes:
 
@@ -1737,7 +1752,9 @@ So importing one into an empty replica and exporting it again gives the same byt
 |---|---|
 | `offers.csv` | {len(offers)} offers with ids; addresses (with a comma, so quoted), accents, a title with quotes, a contact name with a comma, details with a line break; remote rows have an empty `address`, `lat` and `lon` |
 | `requests.csv` | {len(requests)} requests, the same way, with `urgency` and some `on_behalf_of` |
-| `bad-row.csv` | offers whose row starting on line 5 has `lat` written with a decimal comma (`"45,7619"`); the row before it spans lines 3 and 4. `boucle import-csv offer` refuses the whole file naming line 5 and `lat`, and imports nothing |
+| `offers-excel.csv` | the same offers as French Excel saves "CSV UTF-8", and as `boucle export-csv offer --excel` writes them: a byte order mark, `;` between cells, decimal commas (`45,757776`), CRLF line ends. Imported, it gives the same records as `offers.csv` |
+| `offers-unicode-text.txt` | five of them as Excel's "Unicode text" writes: UTF-16 with a byte order mark, tabs. `boucle import-csv` refuses it, saying how to save it as CSV UTF-8 |
+| `bad-row.csv` | offers whose row starting on line 5 has `lat` written as a GPS app does (`45.7619 N`); the row before it spans lines 3 and 4. `boucle import-csv offer` refuses the whole file naming line 5 and `lat`, and imports nothing |
 """)
     return {"offers": len(offers), "requests": len(requests)}
 
@@ -1759,7 +1776,7 @@ def main():
     print("malformed: %d files" % malformed)
     print("vectors: %d (%d positive, %d negative)" % (
         len(vectors), sum(1 for v in vectors if v[2] == "state"), sum(1 for v in vectors if v[2] == "error")))
-    print("csv: %d offers, %d requests, bad-row.csv" % (spreadsheets["offers"], spreadsheets["requests"]))
+    print("csv: %d offers, %d requests, their Excel forms, bad-row.csv" % (spreadsheets["offers"], spreadsheets["requests"]))
     print("%d files written" % len(WRITTEN))
 
 

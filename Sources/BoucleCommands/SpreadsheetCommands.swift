@@ -47,19 +47,22 @@ enum SpreadsheetCommands {
         }
     }
 
+    static let excel = OptionSpec.flag("--excel", help: "write for French Excel: `;` between cells, decimal commas, CRLF, a byte order mark")
+
     static let exportCSV = Command(
         "export-csv",
         summary: "Write the live records of a collection as CSV, one row a record, in id order.",
         positionals: [PositionalSpec("COLLECTION", help: RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))],
-        options: [outputOrStdout],
-        examples: ["boucle export-csv request -o demandes.csv", "boucle export-csv offer > offres.csv"]
+        options: [outputOrStdout, excel],
+        examples: ["boucle export-csv request -o demandes.csv", "boucle export-csv offer > offres.csv",
+                   "boucle export-csv offer --excel -o offres.csv"]
     ) { context in
         let collection = try SpreadsheetColumns.collection(context.arguments.positionals[0])
         let store = try context.openStore()
         let records = try store.records(in: collection)
-        var bytes: [UInt8] = []
-        CSV.appendRow(SpreadsheetColumns.header(collection), to: &bytes)
-        for record in records { CSV.appendRow(SpreadsheetColumns.cells(record), to: &bytes) }
+        let forExcel = context.arguments.flag(excel)
+        let bytes = CSV.encode([SpreadsheetColumns.header(collection)] + records.map { SpreadsheetColumns.cells($0, decimalComma: forExcel) },
+                               dialect: forExcel ? .excel : .standard)
         guard let path = context.arguments.value(outputOrStdout) else {
             context.write(String(decoding: bytes, as: UTF8.self))
             return
@@ -92,9 +95,14 @@ enum SpreadsheetColumns {
     /// `id` and the collection's fields, in order.
     static func header(_ collection: RecordCollection) -> [String] { ["id"] + (fields[collection] ?? []) }
 
-    /// A record's cells, in the order of `header`.
-    static func cells(_ record: StoredRecord) -> [String] {
-        [record.id.rawValue] + (fields[record.collection] ?? []).map { record.state.fields[$0]?.value.display ?? "" }
+    /// A record's cells, in the order of `header`; numbers with a decimal comma if asked (what
+    /// French Excel reads as numbers).
+    static func cells(_ record: StoredRecord, decimalComma: Bool = false) -> [String] {
+        [record.id.rawValue] + (fields[record.collection] ?? []).map { field in
+            guard let value = record.state.fields[field]?.value else { return "" }
+            if decimalComma, case .number = value { return value.display.replacingOccurrences(of: ".", with: ",") }
+            return value.display
+        }
     }
 
     static func collection(_ name: String) throws -> RecordCollection {
@@ -144,10 +152,12 @@ enum SpreadsheetColumns {
         if kind == .text { return cell.isEmpty ? .null : .text(cell) }
         var text = cell.trimmingCharacters(in: .whitespaces)
         if kind == .uuid { text = text.lowercased() }
+        // A decimal comma, as French spreadsheets write numbers: 45,7627.
+        if case .number = kind, text.filter({ $0 == "," }).count == 1, !text.contains(".") {
+            text = text.replacingOccurrences(of: ",", with: ".")
+        }
         guard let value = kind.parse(text) else {
-            var message = "line \(line): column \(column) must be \(kind.expectation)"
-            if case .number = kind, text.contains(",") { message += ", with a decimal point (45.7627, not 45,7627)" }
-            throw SpreadsheetError(message)
+            throw SpreadsheetError("line \(line): column \(column) must be \(kind.expectation)")
         }
         return value
     }

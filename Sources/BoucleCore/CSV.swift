@@ -1,19 +1,23 @@
-/// Comma-separated values as spreadsheets write them (RFC 4180): pure, bytes in and rows out.
+/// Comma-separated values as spreadsheets write them (RFC 4180, and French Excel's `;`): pure,
+/// bytes in and rows out.
 ///
 /// Reading:
-/// - Cells are separated by `,` and rows end with CRLF or LF (the last row may have no line
-///   end). A CR that is not followed by LF, outside quotes, is refused.
+/// - Cells are separated by `,`, or by `;` when the header line holds more `;` than `,` outside
+///   quotes (French Excel, where the comma is the decimal mark); rows end with CRLF or LF (the
+///   last row may have no line end). A CR that is not followed by LF, outside quotes, is refused.
 /// - A cell that starts with `"` is quoted: it ends at the next lone `"`, `""` inside stands for
-///   one `"`, and it may hold commas, CR and LF. After its closing quote comes `,`, a line end or
-///   the end of the file; anything else is refused. A `"` inside an unquoted cell is kept as it is.
+///   one `"`, and it may hold separators, CR and LF. After its closing quote comes the separator,
+///   a line end or the end of the file; anything else is refused. A `"` inside an unquoted cell
+///   is kept as it is.
 /// - A UTF-8 byte order mark at the very start is skipped (Excel writes one); cells must be UTF-8.
+///   A UTF-16 file (Excel's "Unicode text") is refused with the way to save it as UTF-8.
 /// - Every row has as many cells as the first one (the header). A line with no bytes at all is
 ///   skipped (it holds no cell).
 /// - Bounded: at most `maxFileBytes` in all and `maxCellBytes` a cell.
 ///
-/// Writing: a cell is quoted only when it contains `,`, `"`, CR or LF (or when it is the only
-/// cell of its row and empty, so that the row does not read back as a blank line); rows end
-/// with LF.
+/// Writing, in a `CSVDialect`: a cell is quoted only when it contains `,` or `;` (either
+/// separator, so that the header line always tells the reader which one), `"`, CR or LF (or when
+/// it is the only cell of its row and empty, so that the row does not read back as a blank line).
 ///
 ///     var reader = try CSVReader(Array("id,title\n1,\"Courses, pain\"\n".utf8))
 ///     try reader.next()  // CSVRow(line: 1, cells: ["id", "title"])
@@ -32,12 +36,12 @@ public enum CSV {
         return rows
     }
 
-    /// Appends one row, ended by LF, quoting the cells that need it.
-    public static func appendRow(_ cells: [String], to out: inout [UInt8]) {
+    /// Appends one row, ended as `dialect` ends rows, quoting the cells that need it.
+    public static func appendRow(_ cells: [String], to out: inout [UInt8], dialect: CSVDialect = .standard) {
         for (index, cell) in cells.enumerated() {
-            if index > 0 { out.append(comma) }
+            if index > 0 { out.append(dialect.separator) }
             let utf8 = cell.utf8
-            let needsQuotes = utf8.contains { $0 == comma || $0 == quote || $0 == cr || $0 == lf }
+            let needsQuotes = utf8.contains { $0 == comma || $0 == semicolon || $0 == quote || $0 == cr || $0 == lf }
                 || (cells.count == 1 && utf8.isEmpty)
             guard needsQuotes else {
                 out.append(contentsOf: utf8)
@@ -50,20 +54,34 @@ public enum CSV {
             }
             out.append(quote)
         }
-        out.append(lf)
+        out.append(contentsOf: dialect.lineEnd)
     }
 
-    /// The bytes of `rows`, each ended by LF.
-    public static func encode(_ rows: [[String]]) -> [UInt8] {
-        var out: [UInt8] = []
-        for row in rows { appendRow(row, to: &out) }
+    /// The bytes of `rows` in `dialect`, its byte order mark first if it has one.
+    public static func encode(_ rows: [[String]], dialect: CSVDialect = .standard) -> [UInt8] {
+        var out: [UInt8] = dialect.byteOrderMark ? byteOrderMark : []
+        for row in rows { appendRow(row, to: &out, dialect: dialect) }
         return out
     }
 
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     static let comma = UInt8(ascii: ",")
+    static let semicolon = UInt8(ascii: ";")
     static let quote = UInt8(ascii: "\"")
     static let cr = UInt8(ascii: "\r")
     static let lf = UInt8(ascii: "\n")
+}
+
+/// How a file separates its cells and ends its rows: RFC 4180's way (`,`, LF), or French
+/// Excel's (`;`, CRLF, a UTF-8 byte order mark), which it opens as columns.
+public struct CSVDialect: Equatable, Sendable {
+    public let separator: UInt8
+    public let lineEnd: [UInt8]
+    public let byteOrderMark: Bool
+
+    public static let standard = CSVDialect(separator: CSV.comma, lineEnd: [CSV.lf], byteOrderMark: false)
+    public static let excel = CSVDialect(separator: CSV.semicolon, lineEnd: [CSV.cr, CSV.lf], byteOrderMark: true)
 }
 
 /// One row of a CSV file and the 1-based line of the file it starts on (a quoted cell holding
@@ -82,6 +100,8 @@ public struct CSVRow: Equatable, Sendable {
 /// personal data).
 public enum CSVError: Error, Equatable, CustomStringConvertible {
     case fileTooLarge(bytes: Int)
+    /// The file is UTF-16 (Excel's "Unicode text"), not UTF-8.
+    case utf16
     case cellTooLong(line: Int)
     /// A quoted cell opened on `line` is never closed.
     case unterminatedQuote(line: Int)
@@ -95,6 +115,8 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .fileTooLarge(let bytes):
             "the file is larger than \(CSV.maxFileBytes / 1024 / 1024) MiB (\(bytes) bytes or more): split it into smaller files"
+        case .utf16:
+            "the file is UTF-16 (Excel's \"Unicode text\"): in Excel, save it as \"CSV UTF-8 (comma delimited)\" and import that file"
         case .cellTooLong(let line):
             "line \(line): a cell is longer than \(CSV.maxCellBytes / 1024) KiB"
         case .unterminatedQuote(let line):
@@ -119,12 +141,36 @@ public struct CSVReader {
     private var line = 1
     /// Cells in the first row: every row must have as many.
     private var width: Int?
+    /// `,` or `;`, as the header line says.
+    public let separator: UInt8
 
-    /// Refuses a file over `CSV.maxFileBytes`; skips a UTF-8 byte order mark.
+    /// Refuses a file over `CSV.maxFileBytes` and a UTF-16 one; skips a UTF-8 byte order mark;
+    /// finds the separator in the header line.
     public init(_ bytes: [UInt8]) throws(CSVError) {
         guard bytes.count <= CSV.maxFileBytes else { throw .fileTooLarge(bytes: bytes.count) }
+        // A UTF-16 byte order mark, or the zero bytes of UTF-16 text without one.
+        guard !bytes.starts(with: [0xFF, 0xFE]), !bytes.starts(with: [0xFE, 0xFF]), !bytes.prefix(64).contains(0) else { throw .utf16 }
         self.bytes = bytes
-        index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        index = bytes.starts(with: CSV.byteOrderMark) ? 3 : 0
+        separator = Self.separator(ofHeader: bytes[index...])
+    }
+
+    /// `;` when the header line (up to its first line end outside quotes) holds more `;` than
+    /// `,` outside quotes, else `,`.
+    private static func separator(ofHeader bytes: ArraySlice<UInt8>) -> UInt8 {
+        var commas = 0
+        var semicolons = 0
+        var quoted = false
+        for byte in bytes {
+            switch byte {
+            case CSV.quote: quoted.toggle()
+            case CSV.lf where !quoted: return semicolons > commas ? CSV.semicolon : CSV.comma
+            case CSV.comma where !quoted: commas += 1
+            case CSV.semicolon where !quoted: semicolons += 1
+            default: break
+            }
+        }
+        return semicolons > commas ? CSV.semicolon : CSV.comma
     }
 
     /// The next row, or nil at the end of the file.
@@ -141,11 +187,11 @@ public struct CSVReader {
             cells.append(try cell(rowLine: start))
             guard index < bytes.count else { break }
             let byte = bytes[index]
-            if byte == CSV.comma {
+            if byte == separator {
                 index += 1
                 continue
             }
-            // A line end: cell() stops only at a comma, a line end or the end.
+            // A line end: cell() stops only at a separator, a line end or the end.
             index += byte == CSV.cr ? 2 : 1
             line += 1
             break
@@ -161,7 +207,7 @@ public struct CSVReader {
         index + offset < bytes.count ? bytes[index + offset] : nil
     }
 
-    /// Reads one cell and stops at the comma, line end or end of file after it.
+    /// Reads one cell and stops at the separator, line end or end of file after it.
     private mutating func cell(rowLine: Int) throws(CSVError) -> String {
         var text: [UInt8] = []
         let opened = line
@@ -194,10 +240,10 @@ public struct CSVReader {
         return string
     }
 
-    /// True at a comma or a line end; throws at a CR without LF.
+    /// True at a separator or a line end; throws at a CR without LF.
     private func isCellEnd() throws(CSVError) -> Bool {
         switch bytes[index] {
-        case CSV.comma, CSV.lf: return true
+        case separator, CSV.lf: return true
         case CSV.cr:
             guard peek(1) == CSV.lf else { throw .bareCarriageReturn(line: line) }
             return true

@@ -118,7 +118,7 @@ public final class ServerStore {
                 try db.run("DELETE FROM server_meta WHERE key = ?", [.text(MetaKey.backupOf.rawValue)])
             }
             if try meta(.seeded) == nil {
-                for scope in try db.query("SELECT id FROM tenants") { $0.int64(0) } { try seed(scope: scope) }
+                for scope in try db.query("SELECT id FROM tenants", row: { $0.int64(0) }) { try seed(scope: scope) }
                 try setMeta(.seeded, "1")
             }
         }

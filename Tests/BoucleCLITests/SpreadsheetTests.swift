@@ -41,6 +41,29 @@ final class SpreadsheetTests: CLITestCase {
         XCTAssertEqual(try contents(path("requests.csv")), try contents(requests))
     }
 
+    /// The offers as French Excel saves "CSV UTF-8" (a byte order mark, `;`, decimal commas,
+    /// CRLF) import as the same records as `offers.csv`, and `export-csv --excel` writes them
+    /// back byte for byte.
+    func testAFileSavedByFrenchExcelImportsLikeTheStandardOne() throws {
+        let replica = try makeReplica("nord", team: "nord")
+        let excel = try fixture("csv/offers-excel.csv")
+        XCTAssertEqual(try replica.ok("import-csv", "offer", excel), "imported 30 rows into offer: 30 added, 0 updated, 0 unchanged")
+        XCTAssertEqual(try replica.ok("export-csv", "offer") + "\n", try contents(try fixture("csv/offers.csv")))
+        try replica.ok("export-csv", "offer", "--excel", "-o", path("back.csv"))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("back.csv"))), try Data(contentsOf: URL(fileURLWithPath: excel)))
+        XCTAssertEqual(try replica.ok("import-csv", "offer", excel), "imported 30 rows into offer: 0 added, 0 updated, 30 unchanged")
+    }
+
+    /// Excel's "Unicode text" (UTF-16) is refused with the way to save the file, nothing imported.
+    func testExcelsUnicodeTextIsRefusedWithTheFix() throws {
+        let replica = try makeReplica("nord", team: "nord")
+        let result = try replica.run("import-csv", "offer", try fixture("csv/offers-unicode-text.txt"))
+        XCTAssertEqual(result.status, 1, result.err)
+        XCTAssertTrue(result.err.contains("UTF-16"), result.err)
+        XCTAssertTrue(result.err.contains("save it as \"CSV UTF-8 (comma delimited)\""), result.err)
+        XCTAssertEqual(try JSON.objects(try replica.json("list", "offer")).count, 0)
+    }
+
     func testBadRowImportsNothingAndIsNamedByLineAndColumn() throws {
         let replica = try makeReplica("nord", team: "nord")
         try replica.addOffer()
@@ -52,7 +75,7 @@ final class SpreadsheetTests: CLITestCase {
         XCTAssertTrue(result.err.contains("line 5"), result.err)
         XCTAssertTrue(result.err.contains("lat"), result.err)
         XCTAssertTrue(result.err.contains("nothing was imported"), result.err)
-        XCTAssertFalse(result.err.contains("45,7619"), "the cell's value is not quoted: \(result.err)")
+        XCTAssertFalse(result.err.contains("45.7619 N"), "the cell's value is not quoted: \(result.err)")
         XCTAssertEqual(try replica.digest(), before)
         XCTAssertEqual(try JSON.objects(try replica.json("list", "offer")).count, 1)
     }

@@ -142,6 +142,30 @@ final class CSVTests: XCTestCase {
         }
     }
 
+    // MARK: French Excel
+
+    /// A header with more `;` than `,` outside quotes makes `;` the separator; commas are then
+    /// text (decimal commas), and a quoted `;` stays in its cell.
+    func testSemicolonsInTheHeaderMakeThemTheSeparator() throws {
+        let read = try rows("id;title;lat\r\n1;\"Courses; pain\";45,76\r\n")
+        XCTAssertEqual(read.map(\.cells), [["id", "title", "lat"], ["1", "Courses; pain", "45,76"]])
+        XCTAssertEqual(try rows("id,\"a;b;c\",lat\n1,2,3\n").map(\.cells), [["id", "a;b;c", "lat"], ["1", "2", "3"]])
+    }
+
+    /// `.excel` writes a byte order mark, `;`, CRLF; a cell with either separator is quoted.
+    func testExcelDialectWritesWhatFrenchExcelOpensAsColumns() {
+        let bytes = CSV.encode([["id", "lat", "title"], ["1", "45,76", "a;b"]], dialect: .excel)
+        XCTAssertEqual(bytes, [0xEF, 0xBB, 0xBF] + Array("id;lat;title\r\n1;\"45,76\";\"a;b\"\r\n".utf8))
+    }
+
+    /// UTF-16 (Excel's "Unicode text"), with or without a byte order mark, is refused with the fix.
+    func testUTF16IsRefusedWithTheWayToSaveAsUTF8() {
+        let message = "the file is UTF-16 (Excel's \"Unicode text\"): in Excel, save it as \"CSV UTF-8 (comma delimited)\" and import that file"
+        let text = "id\ttitle\r\n"
+        assertRefuses([0xFF, 0xFE] + Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, .utf16, message)
+        assertRefuses(Array(text.utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }, .utf16, message)
+    }
+
     // MARK: Round trip
 
     /// Rows of awkward cells (commas, quotes, CR, LF, accents, empty cells) read back equal.
@@ -149,7 +173,7 @@ final class CSVTests: XCTestCase {
         let seed = ProcessInfo.processInfo.environment["BOUCLE_SEED"].flatMap(UInt64.init) ?? 20_261_102
         print("CSVTests round trip seed \(seed) (replay with BOUCLE_SEED=\(seed))")
         var rng = SeededGenerator(seed: seed)
-        let pieces = ["a", "é", ",", "\"", "\n", "\r\n", "\r", " ", "Lyon", "🚲", "\"\"", ""]
+        let pieces = ["a", "é", ",", ";", "\"", "\n", "\r\n", "\r", " ", "Lyon", "🚲", "\"\"", ""]
         for _ in 0..<200 {
             let width = Int.random(in: 1...6, using: &rng)
             let table = (0..<Int.random(in: 1...8, using: &rng)).map { _ in
@@ -157,8 +181,10 @@ final class CSVTests: XCTestCase {
                     (0..<Int.random(in: 0...5, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
                 }
             }
-            let bytes = CSV.encode(table)
-            XCTAssertEqual(try CSV.rows(bytes).map(\.cells), table, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+            for dialect in [CSVDialect.standard, .excel] {
+                let bytes = CSV.encode(table, dialect: dialect)
+                XCTAssertEqual(try CSV.rows(bytes).map(\.cells), table, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+            }
         }
     }
 }
