@@ -13,7 +13,7 @@ public enum BoucleCLI {
     static let replica = OptionSpec.value("--replica", "PATH", help: "the replica file (default: $BOUCLE_REPLICA, else ./\(defaultReplica))")
     static let json = OptionSpec.flag("--json", help: "print JSON instead of text")
     /// `--server` and `--token`, for `init` and `sync`.
-    static let server = OptionSpec.value("--server", "URL", help: "the city's boucle-server, e.g. http://127.0.0.1:8080 (saved in the replica)")
+    static let server = OptionSpec.value("--server", "URL", help: "the city's boucle-server, e.g. https://boucle.example.org, or http://127.0.0.1:8080 on this machine (saved in the replica)")
     static let token = OptionSpec.value("--token", "TOKEN", help: "the bearer token the city gave this team (saved in the replica)")
 
     static let caFile = OptionSpec.value("--ca-file", "PEM",

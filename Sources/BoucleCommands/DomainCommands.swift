@@ -19,7 +19,7 @@ enum DomainCommands {
     ) { context in
         let store = try context.openStore()
         let request = try store.record(try store.resolveID(context.arguments.positionals[0]))
-        guard request.collection == .request else { throw CommandFailure("\(request.id) is a \(request.collection.rawValue), not a request") }
+        guard request.collection == .request else { throw CommandFailure("\(request.id) is \(request.collection.withArticle), not a request") }
         if let offerText = context.arguments.value(offer) {
             let recorded = try store.recordMatch(request: request.id, offer: try store.resolveID(offerText))
             if context.json {

@@ -31,6 +31,7 @@ enum ReadCommands {
             throw UsageError("unknown collection \"\(name.prefix(40))\": use one of \(RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let store = try context.openStore()
+        try checkFilters(context.arguments, of: collection, in: store)
         var records = try store.records(in: collection)
         for (option, field) in [(category, "category"), (status, "status")] {
             if let wanted = context.arguments.value(option) {
@@ -46,6 +47,7 @@ enum ReadCommands {
         }
         if let near = context.arguments.value(near) {
             guard let center = Coordinate(near) else { throw UsageError("--near takes LAT,LON, e.g. 45.7676,4.8344") }
+            if let warning = swappedWarning(records, center: center) { StandardStreams.err(warning) }
             records = nearest(records, to: center, within: try meters(within, in: context))
         }
         if context.json {
@@ -69,6 +71,33 @@ enum ReadCommands {
         .signup: ["round", "volunteer", "status"],
         .category: ["slug", "label"],
     ]
+
+    /// Refuses a `--category` that names no category of this replica and a `--status` that is
+    /// none of the collection's, listing the known ones (a typo would otherwise list nothing).
+    private static func checkFilters(_ arguments: ParsedArguments, of collection: RecordCollection, in store: ReplicaStore) throws {
+        if let wanted = arguments.value(category) {
+            guard collection.fields["category"] != nil else { throw UsageError("\(collection.rawValue) records have no category") }
+            let known = try store.records(in: .category).compactMap { $0.text("slug") }.sorted()
+            guard known.contains(wanted) else { throw UsageError(EditViolation.unknownCategory(wanted, known: known).description) }
+        }
+        if let wanted = arguments.value(status) {
+            guard case .choice(let statuses)? = collection.fields["status"] else { throw UsageError("\(collection.rawValue) records have no status") }
+            guard statuses.contains(wanted) else {
+                throw UsageError("unknown status \"\(wanted.prefix(40))\" for \(collection.rawValue): use one of \(statuses.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// A warning when no located record lies within 50 km of `center` but some lie within 50 km
+    /// of the point with latitude and longitude swapped (`--near 4.83,45.76` for Lyon).
+    private static func swappedWarning(_ records: [StoredRecord], center: Coordinate) -> String? {
+        let points = records.compactMap(\.place.coordinate)
+        let swapped = Coordinate(lat: center.lon, lon: center.lat)
+        guard (-90...90).contains(swapped.lat), !points.contains(where: { GreatCircle.distance(center, $0) <= 50_000 }),
+              points.contains(where: { GreatCircle.distance(swapped, $0) <= 50_000 })
+        else { return nil }
+        return "warning: nothing here lies near \(center.lat),\(center.lon), but records lie near \(swapped.lat),\(swapped.lon): --near takes the latitude first\n"
+    }
 
     /// The located records, nearest to `center` first, no further than `within` metres.
     private static func nearest(_ records: [StoredRecord], to center: Coordinate, within: Double?) -> [StoredRecord] {

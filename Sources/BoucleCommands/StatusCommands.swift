@@ -18,7 +18,7 @@ enum StatusCommands {
                 "server": status.server.map { .string($0) } ?? .null, "has_token": .bool(status.hasToken),
                 "pending": .number(Double(status.pendingRecords)), "waiting": json(waiting),
                 "last_sync": status.lastSync.map { .string(WallTime.readable($0)) } ?? .null,
-                "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)),
+                "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)), "default_categories": .number(Double(status.defaultCategories)),
                 "digest": .string(status.digest),
             ]))
             return
@@ -32,7 +32,7 @@ enum StatusCommands {
                 + (describe(waiting).map { "; " + $0 } ?? "")),
             ("last sync", status.lastSync.map { WallTime.readable($0) + " UTC" } ?? "never"),
             ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),
-            ("records", "\(status.records)"),
+            ("records", "\(status.records - status.defaultCategories) made by the teams, and the \(status.defaultCategories) default categories"),
             ("digest", status.digest),
         ]
         context.say(rows.map { "\($0.0):\(String(repeating: " ", count: 11 - $0.0.count))\($0.1)" }.joined(separator: "\n"))

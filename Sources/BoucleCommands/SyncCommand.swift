@@ -93,11 +93,11 @@ enum SyncAdvice {
         case SyncFailure.refused(let refusal):
             switch refusal.reason {
             case .unauthorized:
-                return ("the server refused the token (\(refusal.message))", "ask the city for a new token, then run `boucle sync --token NEW_TOKEN`")
+                return ("the server refused the token: it is unknown there, or revoked", "ask the city for a new token, then run `boucle sync --token NEW_TOKEN`")
             case .clockAhead:
                 return (refusal.message, "fix this laptop's clock, then run `boucle sync --restamp`")
             case .wrongTenant:
-                return ("the server refused: \(refusal.message)", "this replica and the token belong to different tenants: use a token of this replica's tenant")
+                return ("the server refused: the token is of another tenant than this replica", "ask the city for a token of this replica's tenant (`boucle status` shows it), then run `boucle sync --token TOKEN`")
             case .busy, .unavailable, .internal, .timeout:
                 return ("the server could not answer now (\(refusal.message))", "run `boucle sync` again in a moment")
             case .forbidden, .invalidChangeSet, .conflict, .badRequest, .bodyTooLarge, .headTooLarge, .lengthRequired,
@@ -127,6 +127,11 @@ enum SyncAdvice {
             return ("\(error)", "check the server URL (and the proxy in front of the server), then " + retry)
         case let failure as SyncFailure:
             return ("\(failure)", "update boucle, or show this message to the city's administrator")
+        case StoreError.tenantMismatch(let changeSet, let replica):
+            return ("the server sent changes of tenant \(changeSet), but this replica belongs to tenant \(replica)",
+                    "ask the city for a token of tenant \(replica), then run `boucle sync --token TOKEN`")
+        case let failure as StoreError:
+            return (Advice.describe(failure), "syncing again will not help until this is fixed")
         default:
             return ("\(error)", retry)
         }

@@ -105,7 +105,7 @@ public enum MergeError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .collectionMismatch(id, stored, incoming):
-            "record \(id) is a \(stored.rawValue), but a change names it a \(incoming.rawValue): refusing the collection change"
+            "record \(id) is \(stored.withArticle), but a change names it \(incoming.withArticle): refusing the collection change"
         }
     }
 }

@@ -11,3 +11,10 @@ public enum Plural {
         ["s", "x", "ch", "sh"].contains(where: word.hasSuffix) ? word + "es" : word + "s"
     }
 }
+
+extension RecordCollection {
+    /// "an offer", "a request", "a match"…
+    public var withArticle: String {
+        (rawValue.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + rawValue
+    }
+}

@@ -53,14 +53,18 @@ extension ReplicaStore {
         try table.live(in: collection).map { StoredRecord(id: $0.0, state: $0.1) }
     }
 
-    /// The full id of the record whose id starts with `prefix` (at least 4 characters, like git's
-    /// short hashes); throws when none or several match.
+    /// The fewest characters of an id that name a record (like git's short hashes).
+    public static let minimumIDPrefix = 4
+
+    /// The full id of the record whose id starts with `prefix` (at least `minimumIDPrefix`
+    /// characters); throws when it is shorter, or none or several match.
     public func resolveID(_ prefix: String) throws -> UUIDString {
         if let id = UUIDString(prefix) { return id }
         let lowered = prefix.lowercased()
-        guard lowered.utf8.count >= 4, lowered.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || $0 == 45 }) else {
+        guard lowered.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || $0 == 45 }) else {
             throw StoreError.noSuchRecord(String(prefix.prefix(40)))
         }
+        guard lowered.utf8.count >= Self.minimumIDPrefix else { throw StoreError.idPrefixTooShort(lowered) }
         let matches = try table.ids(startingWith: lowered, limit: 2)
         guard matches.count == 1, let id = UUIDString(matches[0]) else {
             if matches.isEmpty { throw StoreError.noSuchRecord(lowered) }

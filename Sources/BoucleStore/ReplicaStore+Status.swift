@@ -21,7 +21,10 @@ public struct ReplicaStatus: Equatable, Sendable {
     /// Wall-clock milliseconds of the last successful sync, if any.
     public let lastSync: UInt64?
     public let conflicts: Int
+    /// Live records, the default categories included.
     public let records: Int
+    /// The default categories still live (every replica starts with them).
+    public let defaultCategories: Int
     /// SHA-256 of the canonical state: equal on replicas that have seen the same changes.
     public let digest: String
 }
@@ -36,7 +39,8 @@ extension ReplicaStore {
         return ReplicaStatus(
             replicaID: replicaID, tenant: try meta(.tenant) ?? tenant, team: team, server: try meta(.server),
             hasToken: try meta(.token) != nil, pendingRecords: pending, lastSync: lastSync,
-            conflicts: Int(conflicts), records: records, digest: try table.digest()
+            conflicts: Int(conflicts), records: records,
+            defaultCategories: try self.records(in: .category).filter { Categories.isDefault($0.id) }.count, digest: try table.digest()
         )
     }
 

@@ -41,6 +41,7 @@ public final class ReplicaStore {
                               environment: Environment = .system) throws -> ReplicaStore {
         guard FieldKind.isSlug(team) else { throw StoreError.invalidName(kind: "team") }
         guard tenant.isEmpty || FieldKind.isSlug(tenant) else { throw StoreError.invalidName(kind: "tenant") }
+        try DatabasePath.checkCreatable(path, example: "boucle.db")
         if FileManager.default.fileExists(atPath: path) { throw StoreError.alreadyExists(path: path) }
         let db: Database
         do {
@@ -69,6 +70,7 @@ public final class ReplicaStore {
     /// Opens the replica at `path`.
     public static func open(at path: String, environment: Environment = .system) throws -> ReplicaStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.noReplica(path: path) }
+        try DatabasePath.checkWritable(path, example: "boucle.db")
         do {
             let db = try Database(path: path, create: false)
             try configure(db)

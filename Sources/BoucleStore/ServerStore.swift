@@ -70,6 +70,11 @@ public final class ServerStore {
     /// refused, never taken over.
     public init(path: String, environment: Environment = .system) throws {
         let isNew = !FileManager.default.fileExists(atPath: path)
+        if isNew {
+            try DatabasePath.checkCreatable(path, example: "boucle-server.db")
+        } else {
+            try DatabasePath.checkWritable(path, example: "boucle-server.db")
+        }
         do {
             let db = try Database(path: path, create: isNew, busyTimeoutMilliseconds: 30_000)
             let existing = try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name = 'server_meta'") { $0.int64(0) } ?? 0

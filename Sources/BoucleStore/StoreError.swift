@@ -20,6 +20,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case noSuchRecord(String)
     /// Several records start with this prefix.
     case ambiguousID(String)
+    /// An id prefix shorter than `ReplicaStore.minimumIDPrefix`.
+    case idPrefixTooShort(String)
     /// A new record's id is a record of this replica already.
     case recordExists(UUIDString)
     /// The record was deleted.
@@ -58,6 +60,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case io(String)
     /// A file is to be written where something else than a regular file is.
     case notARegularFile(path: String, kind: String)
+    /// A database path names a folder; `example` is a file in it.
+    case isAFolder(path: String, example: String)
+    /// The folder a new database would go in does not exist.
+    case noFolder(String)
+    /// A database cannot be written: `what` (the file, or its folder) is read-only.
+    case readOnly(path: String, what: String)
     /// Anything else, said in a sentence.
     case invalid(String)
 
@@ -75,6 +83,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "\(path) is in the format \(found), not \(expected)"
         case .damaged(let what):
             "the file is damaged: \(what)"
+        case .idPrefixTooShort(let prefix):
+            "\(prefix) is too short to name a record: give at least \(ReplicaStore.minimumIDPrefix) characters of its id (as `boucle list` shows them)"
         case .noSuchRecord(let id):
             "no record \(id) in this replica"
         case .ambiguousID(let prefix):
@@ -115,17 +125,16 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "the record is deleted, but its data may remain in the replica's write-ahead log until no other process has the replica open: close the other boucle processes using it"
         case .io(let why):
             why
+        case let .isAFolder(path, example):
+            "\(path) is a folder, not a database file: give a file's path, e.g. \(example)"
+        case .noFolder(let folder):
+            "the folder \(folder) does not exist: create it (mkdir -p \(folder)) or give another path"
+        case let .readOnly(path, what):
+            "\(path) cannot be written: \(what) is read-only for this user (SQLite also writes its -wal and -shm files beside it); copy it to a folder you may write in, or change the permissions"
         case let .notARegularFile(path, kind):
             "\(path) is \(kind), not a file: nothing was written there"
         case .invalid(let why):
             why
         }
-    }
-}
-
-extension RecordCollection {
-    /// "an offer", "a request", "a match"…
-    public var withArticle: String {
-        (rawValue.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + rawValue
     }
 }
