@@ -41,10 +41,22 @@ struct Bench {
         }
         var server: ServerProcess?
         defer { server?.stop() }
+        var proxy: HTTPSProxy?
+        defer { proxy?.stop() }
         for phase in plan {
             if phase.needsServer, server == nil {
                 server = try ServerProcess(folder: folder)
                 log("boucle-server listening at \(server?.settings.url ?? "?")")
+            }
+            if phase == .httpsClone, let server {
+                switch try HTTPSProxy.start(folder: folder, upstream: server.settings) {
+                case .success(let started):
+                    proxy = started
+                    log("nginx listening at \(started.url), in front of the server")
+                case .failure(let why):
+                    log("https-clone skipped: it \(why.description)")
+                    continue
+                }
             }
             if let server { PeakMemory.reset(pid: server.pid) }
             let serverCPU = server.flatMap { ProcessCPU.seconds(pid: $0.pid) }
@@ -124,6 +136,7 @@ enum PhaseChild {
         case .export: result = try LocalPhases.export(workload, folder)
         case .push: result = try SyncPhases.push(workload, folder)
         case .clone: result = try SyncPhases.clone(workload, folder)
+        case .httpsClone: result = try SyncPhases.httpsClone(workload, folder)
         case .incremental: result = try SyncPhases.incremental(workload, folder)
         case .concurrent: result = try ConcurrentPhase.run(workload, folder)
         }

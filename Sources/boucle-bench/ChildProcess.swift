@@ -43,7 +43,7 @@ enum ChildProcess {
 nonisolated(unsafe) private var serverPIDForSignals: pid_t = 0
 
 /// A `boucle-server serve` child on 127.0.0.1 and a free port, with its own temporary database,
-/// a tenant `bench` and a tenant `crowd`, each with a coordinator token. Its request log goes to
+/// a tenant `bench` with an admin token and a tenant `crowd` with a coordinator token. Its request log goes to
 /// `server.log` in the bench folder. Stopped with SIGTERM, as an operator would.
 final class ServerProcess {
     private let process: Process
@@ -62,7 +62,9 @@ final class ServerProcess {
         }
         _ = try admin(["tenant", "create", Workload.tenant])
         _ = try admin(["tenant", "create", ConcurrentPhase.team])
-        let token = try admin(["token", "create", "--tenant", Workload.tenant, "--team", Workload.team, "--role", "coordinator"])
+        // The workload was written by another replica than the one that pushes it (it imported
+        // the workload's file): relaying another replica's writes takes an admin token.
+        let token = try admin(["token", "create", "--tenant", Workload.tenant, "--team", Workload.team, "--role", "admin"])
         let crowdToken = try admin(["token", "create", "--tenant", ConcurrentPhase.team, "--team", ConcurrentPhase.team, "--role", "coordinator"])
 
         guard FileManager.default.createFile(atPath: folder.serverLog, contents: nil),

@@ -13,6 +13,9 @@ enum Phase: String, CaseIterable, Sendable {
     case push
     /// A new empty replica pulling everything from the server.
     case clone
+    /// The same, over HTTPS through nginx as the README deploys it (skipped without nginx and
+    /// openssl).
+    case httpsClone = "https-clone"
     /// 10 records changed in one replica holding N, synced into another holding N.
     case incremental
     /// 50 clients each pushing 20 changes and pulling, at once.
@@ -24,11 +27,12 @@ enum Phase: String, CaseIterable, Sendable {
         case .sqliteFloor, .localImport, .concurrent: []
         case .export, .push: [.localImport]
         case .clone: [.push]
+        case .httpsClone: [.clone]
         case .incremental: [.clone]
         }
     }
 
-    var needsServer: Bool { [.push, .clone, .incremental, .concurrent].contains(self) }
+    var needsServer: Bool { [.push, .clone, .httpsClone, .incremental, .concurrent].contains(self) }
 
     /// `phases` and everything they start from, in run order.
     static func plan(_ phases: [Phase]) -> [Phase] {
@@ -105,6 +109,11 @@ struct BenchFolder: Sendable {
     var exported: String { path + "/exported.changeset" }
     /// The replica that clones from the server, then receives the incremental edits.
     var cloned: String { path + "/cloned.replica" }
+    /// The replica that clones over HTTPS; the proxy's URL and the authority that signed its
+    /// certificate.
+    var clonedOverHTTPS: String { path + "/cloned-https.replica" }
+    var httpsURL: String { path + "/https-url" }
+    var authority: String { path + "/authority.pem" }
     var crowd: String { path + "/crowd" }
     var serverDatabase: String { path + "/server.sqlite" }
     var serverLog: String { path + "/server.log" }
@@ -115,7 +124,7 @@ struct BenchFolder: Sendable {
 /// The running server as the child processes see it.
 struct ServerSettings: Sendable {
     let url: String
-    /// A coordinator token of tenant and team `bench`.
+    /// An admin token of tenant and team `bench` (it relays the workload's writer).
     let token: String
     /// A coordinator token of tenant and team `crowd`, for the concurrent clients.
     let crowdToken: String

@@ -52,6 +52,11 @@ struct Report {
                                           measured: Report.megabytes(peak), pass: peak < Report.memoryLimitBytes))
             }
         }
+        if let https = result(.httpsClone), let plain = result(.clone), plain.seconds > 0 {
+            let ratio = https.seconds / plain.seconds
+            checks.append(TargetCheck(phase: .httpsClone, text: "https-clone ≤ 1.5 × clone (seconds)",
+                                      measured: String(format: "%.2f ×", ratio), pass: ratio <= 1.5))
+        }
         if let concurrent = result(.concurrent), let p50 = concurrent.extras["p50_seconds"], let p99 = concurrent.extras["p99_seconds"], p50 > 0 {
             checks.append(TargetCheck(phase: .concurrent, text: "concurrent p99 < 10 × p50",
                                       measured: String(format: "%.1f ×", p99 / p50), pass: p99 < 10 * p50))

@@ -40,6 +40,22 @@ enum SyncPhases {
         return PhaseResult(phase: .clone, records: workload.records, seconds: seconds, extras: ["cpu_seconds": cpu])
     }
 
+    /// The clone again, into another new replica, over HTTPS through the proxy `Bench` started
+    /// (`HTTPSProxy`), trusting the run's own authority.
+    static func httpsClone(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let server = try ServerSettings.read(from: folder.serverSettings)
+        guard let url = FileManager.default.contents(atPath: folder.httpsURL).map({ String(decoding: $0, as: UTF8.self) }),
+              let authority = FileManager.default.contents(atPath: folder.authority)
+        else { throw BenchError("no HTTPS proxy described in \(folder.path): this phase runs through boucle-bench") }
+        let store = try ReplicaStore.create(at: folder.clonedOverHTTPS, team: Workload.team)
+        defer { try? store.close() }
+        let clock = Stopwatch()
+        let received = try sync(store, url: url, token: server.token, authorities: [UInt8](authority))
+        let (seconds, cpu) = (clock.seconds, clock.cpuSeconds)
+        guard received == workload.records else { throw BenchError("https-clone received \(received) changes, expected \(workload.records)") }
+        return PhaseResult(phase: .httpsClone, records: workload.records, seconds: seconds, extras: ["cpu_seconds": cpu])
+    }
+
     /// In each round, the imported replica changes 10 records and pushes them; then the cloned
     /// replica (also holding N, and caught up) syncs: that sync is timed. `seconds` is the
     /// median of the rounds; `push_seconds` the median of the pushes of the 10 changes.
@@ -75,8 +91,8 @@ enum SyncPhases {
 
     /// One `boucle sync` of `store`: a fresh connection and a `SyncSession`. Returns the
     /// changes received.
-    static func sync(_ store: ReplicaStore, url: String, token: String) throws -> Int {
-        let client = try HTTPClient(url: url)
+    static func sync(_ store: ReplicaStore, url: String, token: String, authorities: [UInt8]? = nil) throws -> Int {
+        let client = try HTTPClient(url: url, authorities: authorities)
         defer { client.close() }
         let session = SyncSession(store: store, token: token)
         try session.run(over: client)
