@@ -125,6 +125,18 @@ final class ErrorWordingTests: ServerTestCase {
         XCTAssertEqual(status["default_categories"] as? Int, 9)
     }
 
+    /// A server URL that cannot be used is refused before anything is saved or pushed, without
+    /// "nothing is lost … pushed" (nothing was tried) or retry advice.
+    func testAnUnusableServerURLIsNeitherSavedNorRetried() throws {
+        let nord = try makeReplica("nord", team: "nord")
+        try nord.addOffer()
+        let sync = try nord.run("sync", "--server", "ftp://boucle.example.org", "--token", "boucle_x")
+        XCTAssertEqual(sync.status, 1, sync.err)
+        XCTAssertTrue(sync.err.contains("is not a server URL of the form https://HOST[:PORT] or http://HOST:PORT: give a working one with --server URL"), sync.err)
+        XCTAssertFalse(sync.err.contains("Nothing is lost") || sync.err.contains("again"), sync.err)
+        XCTAssertNil(try nord.status()["server"] as? String)
+    }
+
     /// A sync refused for a token of another tenant speaks of the token and the server, not
     /// of a change-set; an answer that breaks the protocol does not advise syncing again.
     func testSyncRefusalsSayWhatWillHelp() throws {
