@@ -261,7 +261,7 @@ final class ServerSyncTests: ServerTestCase {
         XCTAssertEqual(
             result.err,
             "boucle: error: sync failed: cannot reach the server: 127.0.0.1:\(port): Connection refused. "
-                + "Nothing is lost (2 changed records still pending here): run `boucle sync` again when the problem is fixed\n"
+                + "Nothing is lost (2 changed records still pending here): check the server URL and this laptop's network, then run `boucle sync` again when the problem is fixed\n"
         )
         let after = try laptop.status()
         XCTAssertEqual(after["pending"] as? Int, 2)
