@@ -13,6 +13,26 @@ public enum GreatCircle {
         let h = sin(dLat / 2) * sin(dLat / 2) + cos(a.lat * radians) * cos(b.lat * radians) * sin(dLon / 2) * sin(dLon / 2)
         return 2 * earthRadius * asin(min(1, sqrt(h)))
     }
+
+    /// Half the Earth's circumference: no two points are further apart.
+    public static let halfCircumference = Double.pi * earthRadius
+
+    /// A latitude and longitude range holding every point within `radius` metres of `center`
+    /// (a box to search an index with; the exact distance is checked afterwards). The whole
+    /// range of longitudes when the circle reaches a pole or crosses the antimeridian.
+    public static func box(around center: Coordinate, radius: Double) -> (minLat: Double, maxLat: Double, minLon: Double, maxLon: Double) {
+        let degrees = 180 / Double.pi
+        let angle = radius / earthRadius
+        let margin = 1e-6
+        let minLat = center.lat - angle * degrees - margin
+        let maxLat = center.lat + angle * degrees + margin
+        guard minLat > -90, maxLat < 90, angle < Double.pi / 2 else { return (max(minLat, -90), min(maxLat, 90), -180, 180) }
+        let spread = sin(angle) / cos(center.lat * Double.pi / 180)
+        guard spread < 1 else { return (minLat, maxLat, -180, 180) }
+        let dLon = asin(spread) * degrees + margin
+        guard center.lon - dLon > -180, center.lon + dLon < 180 else { return (minLat, maxLat, -180, 180) }
+        return (minLat, maxLat, center.lon - dLon, center.lon + dLon)
+    }
 }
 
 /// A point: latitude and longitude in degrees (WGS 84).

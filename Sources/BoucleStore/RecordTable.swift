@@ -35,6 +35,11 @@ public struct ChangeSetPage: Equatable, Sendable {
 /// record's collection, team, tombstone, its field registers in the compact binary form of
 /// `FieldsCodec`, and `seq`, the highest local sequence number of the row, indexed so that
 /// "what changed since N" is a range scan.
+///
+/// A live row also carries its *read columns* (`ReadColumns`: category, status, point, remote,
+/// building), written with the row, so that reads go through indexes instead of decoding every
+/// record (`RecordTable+Reads.swift`); `record_counts` holds the live rows of each collection,
+/// category, status and team, kept by triggers whatever writes the rows.
 struct RecordTable {
     let db: Database
     let scope: Int64
@@ -49,10 +54,78 @@ struct RecordTable {
             deleted_prev BLOB,
             fields BLOB NOT NULL,
             seq INTEGER NOT NULL,
+            category TEXT,
+            status TEXT,
+            lat REAL,
+            lon REAL,
+            remote INTEGER NOT NULL DEFAULT 0,
+            building TEXT,
             PRIMARY KEY(scope, id)
         );
         CREATE INDEX IF NOT EXISTS records_by_seq ON records(scope, seq);
+        """ + readSchema
+
+    /// The read columns' indexes, `record_counts` and its triggers (added to older files by
+    /// `upgrade`, once the columns exist).
+    static let readSchema = """
+        CREATE INDEX IF NOT EXISTS records_by_group ON records(scope, collection, category, status, id) WHERE deleted IS NULL;
+        CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, lat, lon)
+            WHERE deleted IS NULL AND lat IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS records_remote ON records(scope, collection, category, status, id) WHERE deleted IS NULL AND remote = 1;
+        CREATE INDEX IF NOT EXISTS records_unlocated ON records(scope, collection, category, status, id)
+            WHERE deleted IS NULL AND lat IS NULL AND remote = 0;
+        CREATE INDEX IF NOT EXISTS records_by_building ON records(scope, collection, building) WHERE deleted IS NULL AND building IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS record_counts(
+            scope INTEGER NOT NULL, collection TEXT NOT NULL, category TEXT NOT NULL, status TEXT NOT NULL, team TEXT NOT NULL,
+            live INTEGER NOT NULL,
+            PRIMARY KEY(scope, collection, category, status, team)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER IF NOT EXISTS records_counted_insert AFTER INSERT ON records WHEN NEW.deleted IS NULL BEGIN
+            INSERT INTO record_counts VALUES (NEW.scope, NEW.collection, coalesce(NEW.category, ''), coalesce(NEW.status, ''), NEW.team, 1)
+                ON CONFLICT DO UPDATE SET live = live + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS records_counted_delete AFTER DELETE ON records WHEN OLD.deleted IS NULL BEGIN
+            UPDATE record_counts SET live = live - 1 WHERE scope = OLD.scope AND collection = OLD.collection
+                AND category = coalesce(OLD.category, '') AND status = coalesce(OLD.status, '') AND team = OLD.team;
+        END;
+        CREATE TRIGGER IF NOT EXISTS records_counted_update AFTER UPDATE OF deleted, collection, category, status, team ON records BEGIN
+            UPDATE record_counts SET live = live - 1 WHERE OLD.deleted IS NULL AND scope = OLD.scope AND collection = OLD.collection
+                AND category = coalesce(OLD.category, '') AND status = coalesce(OLD.status, '') AND team = OLD.team;
+            INSERT INTO record_counts SELECT NEW.scope, NEW.collection, coalesce(NEW.category, ''), coalesce(NEW.status, ''), NEW.team, 1
+                WHERE NEW.deleted IS NULL ON CONFLICT DO UPDATE SET live = live + 1;
+        END;
         """
+
+    /// True for a file made before the read columns.
+    static func needsUpgrade(_ db: Database) throws -> Bool {
+        try db.queryFirst("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'category'") { $0.int64(0) } == 0
+    }
+
+    /// Adds the read columns, their indexes and the counts to a file made before them, filled
+    /// from every row (one pass, in the caller's transaction).
+    static func upgrade(_ db: Database) throws {
+        guard try needsUpgrade(db) else { return }
+        try db.execute("""
+            ALTER TABLE records ADD COLUMN category TEXT;
+            ALTER TABLE records ADD COLUMN status TEXT;
+            ALTER TABLE records ADD COLUMN lat REAL;
+            ALTER TABLE records ADD COLUMN lon REAL;
+            ALTER TABLE records ADD COLUMN remote INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE records ADD COLUMN building TEXT;
+            """)
+        let rows = try db.query("SELECT scope, id FROM records WHERE deleted IS NULL") { ($0.int64(0), $0.text(1).flatMap { UUIDString($0) }) }
+        for (scope, id) in rows {
+            guard let id, let state = try RecordTable(db: db, scope: scope).load(id) else { continue }
+            let read = ReadColumns(state)
+            try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ? WHERE scope = ? AND id = ?",
+                       read.bindings + [.integer(scope), .text(id.rawValue)])
+        }
+        try db.execute(readSchema)
+        try db.execute("""
+            INSERT INTO record_counts SELECT scope, collection, coalesce(category, ''), coalesce(status, ''), team, count(*)
+                FROM records WHERE deleted IS NULL GROUP BY 1, 2, 3, 4, 5;
+            """)
+    }
 
     /// The stored state of record `id`, or nil when this scope has never seen it.
     func load(_ id: UUIDString) throws -> RecordState? {
@@ -67,22 +140,33 @@ struct RecordTable {
         ) { row in (try RecordTable.decode(row, from: 0, id: id), row.int64(5)) }
     }
 
-    /// Writes the state of record `id` with row sequence `seq`.
+    /// Writes the state of record `id` with row sequence `seq`, and its read columns. An
+    /// upsert, not a replace: the count triggers see the update.
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64) throws {
         try db.run(
-            "INSERT OR REPLACE INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(scope, id) DO UPDATE SET collection = excluded.collection, team = excluded.team, deleted = excluded.deleted,
+                    fields = excluded.fields, seq = excluded.seq, deleted_prev = excluded.deleted_prev, category = excluded.category,
+                    status = excluded.status, lat = excluded.lat, lon = excluded.lon, remote = excluded.remote, building = excluded.building
+            """,
             [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
              state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
-             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))]
+             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))] + ReadColumns(state).bindings
         )
     }
 
     /// Writes record `id`, new here, unless the scope holds it already; true when written.
     /// `fields` are its registers in `FieldsCodec` form, written at row sequence `seq`.
-    private func insertIfNew(_ change: Change, fields: [UInt8], seq: Int64) throws -> Bool {
+    private func insertIfNew(_ change: Change, fields: [UInt8], values: [String: FieldValue], seq: Int64) throws -> Bool {
         try db.run(
-            "INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL) ON CONFLICT(scope, id) DO NOTHING",
+            """
+            INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
+                VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, id) DO NOTHING
+            """,
             [.integer(scope), .text(change.id.rawValue), .text(change.collection.rawValue), .text(change.team), .blob(fields), .integer(seq)]
+                + ReadColumns(change.collection, values).bindings
         )
         return db.changes == 1
     }
@@ -98,7 +182,7 @@ struct RecordTable {
     /// costs one statement per record. Only when the record exists is it loaded and merged.
     func merge(_ change: Change, seq: Int64, gate: (RecordState?) throws -> Bool = { _ in true }) throws -> MergeEffect {
         if case .set(let fields) = change.operation, try gate(nil),
-           try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), seq: seq) {
+           try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), values: fields, seq: seq) {
             return MergeEffect(changed: true, conflicts: [], newlyDeleted: false)
         }
         let row = try loadRow(change.id)
@@ -173,7 +257,7 @@ struct RecordTable {
         }
     }
 
-    /// The live (not deleted) records of one collection, in id order.
+    /// Every live (not deleted) record of one collection, in id order.
     func live(in collection: RecordCollection) throws -> [(UUIDString, RecordState)] {
         try db.query(
             "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
@@ -184,9 +268,9 @@ struct RecordTable {
         }
     }
 
-    /// How many live (not deleted) records the scope holds.
+    /// How many live (not deleted) records the scope holds (`record_counts`).
     func liveCount() throws -> Int {
-        Int(try db.queryFirst("SELECT count(*) FROM records WHERE scope = ? AND deleted IS NULL", [.integer(scope)]) { $0.int64(0) } ?? 0)
+        Int(try db.queryFirst("SELECT coalesce(sum(live), 0) FROM record_counts WHERE scope = ?", [.integer(scope)]) { $0.int64(0) } ?? 0)
     }
 
     /// How many records have a row sequence above `seq`.
@@ -275,5 +359,38 @@ struct RecordTable {
 
     static func encodeStamps(_ stamps: [String: Stamp]) -> [UInt8] {
         JSONWriter.encode(.object(stamps.mapValues { .string($0.description) }))
+    }
+}
+
+/// The columns a live row carries for reads, derived from its fields: `category` and `status`
+/// (text fields of those names), `lat` and `lon` (both numbers, or neither), `remote` (1 when
+/// true), `building` (`AddressKey` of the address). A tombstone carries none.
+struct ReadColumns {
+    var category: String?
+    var status: String?
+    var point: Coordinate?
+    var remote = false
+    var building: String?
+
+    init(_ state: RecordState) {
+        self.init(state.collection, state.tombstone == nil ? state.fields.mapValues(\.value) : [:])
+    }
+
+    init(_ collection: RecordCollection, _ values: [String: FieldValue]) {
+        func text(_ name: String) -> String? {
+            if case .text(let text)? = values[name] { return text }
+            return nil
+        }
+        category = collection.fields["category"] == nil ? nil : text("category")
+        status = text("status")
+        if case .number(let lat)? = values["lat"], case .number(let lon)? = values["lon"] { point = Coordinate(lat: lat, lon: lon) }
+        remote = values["remote"] == .bool(true)
+        building = text("address").flatMap(AddressKey.make)
+    }
+
+    /// The bindings of `category, status, lat, lon, remote, building`.
+    var bindings: [SQLValue] {
+        [category.map { .text($0) } ?? .null, status.map { .text($0) } ?? .null, point.map { .real($0.lat) } ?? .null,
+         point.map { .real($0.lon) } ?? .null, .integer(remote ? 1 : 0), building.map { .text($0) } ?? .null]
     }
 }

@@ -53,6 +53,16 @@ extension ReplicaStore {
         try table.live(in: collection).map { StoredRecord(id: $0.0, state: $0.1) }
     }
 
+    /// The records `query` asks for, through the indexes (`RecordTable+Reads.swift`).
+    public func read(_ query: RecordQuery) throws -> RecordPage {
+        try db.transactionForReading { try table.read(query) }
+    }
+
+    /// The open offers for `request`, ranked (`Matching.rank`), the first `limit`.
+    public func match(_ request: StoredRecord, within: Double?, limit: Int?) throws -> MatchPage {
+        try db.transactionForReading { try table.match(request, within: within, limit: limit) }
+    }
+
     /// The fewest characters of an id that name a record (like git's short hashes).
     public static let minimumIDPrefix = 4
 

@@ -90,6 +90,7 @@ public final class ReplicaStore {
             if try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name = 'held_back'", row: { $0.int64(0) }) == 0 {
                 try db.execute(heldBackSchema)
             }
+            if try RecordTable.needsUpgrade(db) { try db.transaction { try RecordTable.upgrade(db) } }
             return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
         } catch let error as SQLiteError {
             if error.isCorruptOrNotADatabase {
