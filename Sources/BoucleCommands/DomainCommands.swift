@@ -14,8 +14,8 @@ enum DomainCommands {
         "match",
         summary: "List the open offers for a request (same address first, remote ones, then nearest), or record a match.",
         positionals: [PositionalSpec("REQUEST_ID", help: "the request's id (or a unique prefix of it)")],
-        options: [within, offer],
-        examples: ["boucle match 3f2a9c1e --within 1500", "boucle match 3f2a9c1e --offer 7d41c0aa"]
+        options: [within, ReadCommands.limit, offer],
+        examples: ["boucle match 3f2a9c1e --within 1500", "boucle match 3f2a9c1e --limit 10", "boucle match 3f2a9c1e --offer 7d41c0aa"]
     ) { context in
         let store = try context.openStore()
         let request = try store.record(try store.resolveID(context.arguments.positionals[0]))
@@ -33,28 +33,28 @@ enum DomainCommands {
             return
         }
         let within = try ReadCommands.meters(within, in: context)
-        let offers = try store.records(in: .offer).filter { $0.text("status") == "open" && $0.text("category") == request.text("category") }
-        let byID = Dictionary(uniqueKeysWithValues: offers.map { ($0.id, $0) })
-        let ranked = Matching.rank(request: request.place, offers: offers.map { ($0.id, $0.place) }, within: within)
+        let given = try ReadCommands.limit(in: context)
+        let page = try store.match(request, within: within, limit: context.json ? given : given ?? ReadCommands.defaultLimit)
         if context.json {
-            context.printJSON(.array(ranked.map { candidate in
-                var object = (byID[candidate.id].map(Rendering.json) ?? .object([:])).objectValue ?? [:]
+            context.printJSON(.array(page.candidates.map { candidate in
+                var object = (page.offers[candidate.id].map(Rendering.json) ?? .object([:])).objectValue ?? [:]
                 object["rank"] = .string(tierName(candidate.tier))
                 object["distance_m"] = candidate.distance.map { .number($0.rounded()) } ?? .null
                 return .object(object)
             }))
             return
         }
-        guard !ranked.isEmpty else {
+        guard !page.candidates.isEmpty else {
             context.say("no open \(request.text("category") ?? "") offer\(within.map { " within \(Int($0)) m" } ?? "") for this request")
             return
         }
-        let rows = ranked.map { candidate -> [String] in
-            let offer = byID[candidate.id]
+        let rows = page.candidates.map { candidate -> [String] in
+            let offer = page.offers[candidate.id]
             let distance = candidate.tier == .located ? candidate.distance.map(formatDistance) ?? "" : tierName(candidate.tier)
             return [String(candidate.id.rawValue.prefix(8)), distance, offer?.text("title") ?? "", offer.map(ReadCommands.place) ?? ""]
         }
         context.write(Rendering.table(["offer", "where", "title", "address"], rows))
+        if let more = ReadCommands.more(shown: page.candidates.count, total: page.total) { context.say(more) }
     }
 
     private static func tierName(_ tier: MatchCandidate.Tier) -> String {

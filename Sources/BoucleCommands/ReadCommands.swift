@@ -18,52 +18,73 @@ enum ReadCommands {
         }
     }
 
+    /// `--limit N`, for `list` and `match`.
+    static let limit = OptionSpec.value("--limit", "N", help: "at most N records (default: \(defaultLimit) in a table, all with --json)")
+    /// How many rows a table shows unless `--limit` says.
+    static let defaultLimit = 50
+
+    /// The `--limit` given, if any.
+    static func limit(in context: Context) throws -> Int? {
+        try context.arguments.value(limit).map { text in
+            guard let number = Int(text), number > 0 else { throw UsageError("--limit takes a number above 0, e.g. 20") }
+            return number
+        }
+    }
+
+    /// The line under a table that shows `shown` of `total` rows, if it does not show them all.
+    static func more(shown: Int, total: Int) -> String? {
+        total > shown ? "… and \(total - shown) more: see them with --limit \(total) (or --json)" : nil
+    }
+
     static let list = Command(
         "list",
         summary: "List the records of a collection (offer, request, match, round, signup, category).",
         positionals: [PositionalSpec("COLLECTION", help: RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))],
-        options: [category, status, near, within, address],
+        options: [category, status, near, within, address, limit],
         examples: ["boucle list offer --category groceries --status open", "boucle list request --near 45.7676,4.8344 --within 800",
-                   "boucle list request --address \"12 rue Mercière, 69002 Lyon\"", "boucle list request --json"]
+                   "boucle list request --address \"12 rue Mercière, 69002 Lyon\"", "boucle list request --json", "boucle list offer --limit 200"]
     ) { context in
         let name = context.arguments.positionals[0]
         guard let collection = RecordCollection(rawValue: name) else {
             throw UsageError("unknown collection \"\(name.prefix(40))\": use one of \(RecordCollection.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let store = try context.openStore()
-        try checkFilters(context.arguments, of: collection, in: store)
-        var records = try store.records(in: collection)
-        for (option, field) in [(category, "category"), (status, "status")] {
-            if let wanted = context.arguments.value(option) {
-                records = records.filter { $0.text(field) == wanted }
-            }
-        }
-        if let address = context.arguments.value(address) {
-            guard let key = AddressKey.make(address) else { throw UsageError("--address needs a street address") }
-            records = records.filter { $0.place.buildingKey == key }
-        }
         if context.arguments.has(within), !context.arguments.has(near) {
             throw UsageError("--within goes with --near LAT,LON")
         }
+        let store = try context.openStore()
+        try checkFilters(context.arguments, of: collection, in: store)
+        let given = try limit(in: context)
+        var query = RecordQuery(collection, category: context.arguments.value(category), status: context.arguments.value(status),
+                                within: try meters(within, in: context), limit: context.json ? given : given ?? defaultLimit)
+        if let address = context.arguments.value(address) {
+            guard let key = AddressKey.make(address) else { throw UsageError("--address needs a street address") }
+            query.building = key
+        }
         if let near = context.arguments.value(near) {
             guard let center = Coordinate(near) else { throw UsageError("--near takes LAT,LON, e.g. 45.7676,4.8344") }
-            if let warning = swappedWarning(records, center: center) { StandardStreams.err(warning) }
-            records = nearest(records, to: center, within: try meters(within, in: context))
+            query.near = center
         }
         if context.json {
-            context.printJSON(.array(records.map(Rendering.json)))
+            var output = JSONArrayOutput()
+            _ = try store.read(query) { output.append(Rendering.json($0)) }
+            output.finish()
             return
         }
+        let page = try store.read(query)
+        if let center = query.near, let warning = try swappedWarning(query, center: center, in: store) {
+            StandardStreams.err(warning)
+        }
         let columns = listColumns[collection] ?? []
-        let rows = records.map { record in
+        let rows = page.records.map { record in
             [String(record.id.rawValue.prefix(8))] + columns.map { column in
                 column == "where" ? place(record) : record.state.fields[column]?.value.display ?? ""
             }
         }
         context.write(Rendering.table(["id"] + columns, rows))
+        if let more = more(shown: page.records.count, total: page.total) { context.say(more) }
     }
 
-    private static let listColumns: [RecordCollection: [String]] = [
+    static let listColumns: [RecordCollection: [String]] = [
         .offer: ["category", "status", "title", "where"],
         .request: ["category", "status", "urgency", "title", "where"],
         .match: ["status", "request", "offer"],
@@ -88,28 +109,19 @@ enum ReadCommands {
         }
     }
 
-    /// A warning when no located record lies within 50 km of `center` but some lie within 50 km
-    /// of the point with latitude and longitude swapped (`--near 4.83,45.76` for Lyon).
-    private static func swappedWarning(_ records: [StoredRecord], center: Coordinate) -> String? {
-        let points = records.compactMap(\.place.coordinate)
+    /// A warning when nothing matching `query` lies within 50 km of its point but something
+    /// lies within 50 km of the point with latitude and longitude swapped (`--near 4.83,45.76`
+    /// for Lyon).
+    private static func swappedWarning(_ query: RecordQuery, center: Coordinate, in store: ReplicaStore) throws -> String? {
         let swapped = Coordinate(lat: center.lon, lon: center.lat)
-        guard (-90...90).contains(swapped.lat), !points.contains(where: { GreatCircle.distance(center, $0) <= 50_000 }),
-              points.contains(where: { GreatCircle.distance(swapped, $0) <= 50_000 })
-        else { return nil }
+        guard (-90...90).contains(swapped.lat) else { return nil }
+        var probe = query
+        probe.within = 50_000
+        probe.limit = 1
+        guard try store.read(probe).total == 0 else { return nil }
+        probe.near = swapped
+        guard try store.read(probe).total > 0 else { return nil }
         return "warning: nothing here lies near \(center.lat),\(center.lon), but records lie near \(swapped.lat),\(swapped.lon): --near takes the latitude first\n"
-    }
-
-    /// The located records, nearest to `center` first, no further than `within` metres.
-    private static func nearest(_ records: [StoredRecord], to center: Coordinate, within: Double?) -> [StoredRecord] {
-        var located: [(record: StoredRecord, distance: Double)] = []
-        for record in records {
-            guard let point = record.place.coordinate else { continue }
-            let distance = GreatCircle.distance(center, point)
-            if let within, distance > within { continue }
-            located.append((record, distance))
-        }
-        located.sort { a, b in a.distance != b.distance ? a.distance < b.distance : a.record.id < b.record.id }
-        return located.map(\.record)
     }
 
     /// Where help happens: "remote", the address, or nothing.

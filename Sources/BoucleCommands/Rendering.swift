@@ -1,3 +1,4 @@
+import ArgumentParsing
 import BoucleCore
 import BoucleStore
 import Foundation
@@ -44,5 +45,20 @@ enum Rendering {
             }.joined()
         }
         return ([line(header)] + cut.map(line)).joined(separator: "\n") + "\n"
+    }
+}
+
+/// A JSON array written element by element, exactly as `Context.printJSON` writes a whole one
+/// (pretty, sorted keys): a long list streams instead of being built in memory first.
+struct JSONArrayOutput {
+    private var count = 0
+
+    mutating func append(_ element: JSONValue) {
+        StandardStreams.out((count == 0 ? "[\n  " : ",\n  ") + JSONWriter.string(element, pretty: true, indent: 1))
+        count += 1
+    }
+
+    func finish() {
+        StandardStreams.out(count == 0 ? "[]\n" : "\n]\n")
     }
 }

@@ -83,17 +83,18 @@ public enum JSONWriter {
         return (digits, point)
     }
 
-    /// The canonical encoding of `value`.
-    public static func encode(_ value: JSONValue, pretty: Bool = false) -> [UInt8] {
+    /// The canonical encoding of `value`; `pretty` indents it, from `indent` levels in (for an
+    /// element of an array written piece by piece).
+    public static func encode(_ value: JSONValue, pretty: Bool = false, indent: Int = 0) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        append(value, pretty: pretty, indent: 0, to: &out)
+        append(value, pretty: pretty, indent: indent, to: &out)
         return out
     }
 
     /// The canonical encoding of `value`, as a `String`.
-    public static func string(_ value: JSONValue, pretty: Bool = false) -> String {
-        String(decoding: encode(value, pretty: pretty), as: UTF8.self)
+    public static func string(_ value: JSONValue, pretty: Bool = false, indent: Int = 0) -> String {
+        String(decoding: encode(value, pretty: pretty, indent: indent), as: UTF8.self)
     }
 
     // MARK: Internals

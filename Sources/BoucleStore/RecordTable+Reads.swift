@@ -66,10 +66,19 @@ extension RecordTable {
 
     /// The records `query` asks for.
     func read(_ query: RecordQuery) throws -> RecordPage {
+        var records: [StoredRecord] = []
+        let total = try read(query) { records.append($0) }
+        return RecordPage(records: records, total: total)
+    }
+
+    /// Calls `body` with each record `query` asks for, in order; returns how many match in all.
+    /// A list in id order streams in batches of 1,000: its memory does not grow with its length.
+    func read(_ query: RecordQuery, each body: (StoredRecord) throws -> Void) throws -> Int {
         let groups = try groups(query.collection, category: query.category, status: query.status)
         if let center = query.near {
             let (nearest, total) = try nearest(query, to: center, in: groups)
-            return RecordPage(records: try loadLive(nearest.map(\.id)), total: total)
+            try loadLive(nearest.map(\.id)).forEach(body)
+            return total
         }
         if let building = query.building {
             let ids = try db.query(
@@ -81,10 +90,19 @@ extension RecordTable {
                 let read = ReadColumns(record.state)
                 return keys.contains(GroupKey(category: read.category, status: read.status))
             }
-            return RecordPage(records: Array(records.prefix(query.limit ?? .max)), total: records.count)
+            try records.prefix(query.limit ?? .max).forEach(body)
+            return records.count
         }
-        let ids = try firstIDs(query.collection, groups: groups, limit: query.limit)
-        return RecordPage(records: try loadLive(ids), total: groups.reduce(0) { $0 + $1.count })
+        var left = query.limit ?? .max
+        var after = ""
+        while left > 0 {
+            let ids = try firstIDs(query.collection, groups: groups, after: after, limit: min(left, 1_000))
+            guard let last = ids.last else { break }
+            try loadLive(ids).forEach(body)
+            left -= ids.count
+            after = last.rawValue
+        }
+        return groups.reduce(0) { $0 + $1.count }
     }
 
     private struct GroupKey: Hashable {
@@ -103,33 +121,33 @@ extension RecordTable {
         case notRemote
     }
 
-    /// The first `limit` ids, in id order, of the `subset` rows of `groups` (all when nil):
-    /// each group's first `limit` from its index, merged.
-    func firstIDs(_ collection: RecordCollection, groups: [Group], subset: Subset = .all, limit: Int?) throws -> [UUIDString] {
+    /// The first `limit` ids after `after`, in id order, of the `subset` rows of `groups` (all
+    /// when nil): each group's first `limit` from its index, merged.
+    func firstIDs(_ collection: RecordCollection, groups: [Group], subset: Subset = .all, after: String = "", limit: Int?) throws -> [UUIDString] {
         var ids: [String] = []
         for group in groups {
-            let bindings = groupBindings(collection, group) + [.integer(Int64(limit ?? -1))]
+            let bindings = groupBindings(collection, group) + [.text(after), .integer(Int64(limit ?? -1))]
             let row: (Statement) -> String = { $0.text(0) ?? "" }
             switch subset {
             case .all:
                 ids += try db.query("""
                     SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                        ORDER BY id LIMIT ?
+                        AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             case .remote:
                 ids += try db.query("""
                     SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                        AND remote = 1 ORDER BY id LIMIT ?
+                        AND remote = 1 AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             case .unlocated:
                 ids += try db.query("""
                     SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                        AND lat IS NULL AND remote = 0 ORDER BY id LIMIT ?
+                        AND lat IS NULL AND remote = 0 AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             case .notRemote:
                 ids += try db.query("""
                     SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                        AND remote = 0 ORDER BY id LIMIT ?
+                        AND remote = 0 AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             }
         }

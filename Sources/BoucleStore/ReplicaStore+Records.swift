@@ -58,6 +58,11 @@ extension ReplicaStore {
         try db.transactionForReading { try table.read(query) }
     }
 
+    /// Calls `body` with each record `query` asks for, streaming; returns how many match in all.
+    public func read(_ query: RecordQuery, each body: (StoredRecord) throws -> Void) throws -> Int {
+        try db.transactionForReading { try table.read(query, each: body) }
+    }
+
     /// The open offers for `request`, ranked (`Matching.rank`), the first `limit`.
     public func match(_ request: StoredRecord, within: Double?, limit: Int?) throws -> MatchPage {
         try db.transactionForReading { try table.match(request, within: within, limit: limit) }
