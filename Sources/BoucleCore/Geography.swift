@@ -72,30 +72,98 @@ public enum AddressKey {
         "imp": "impasse", "che": "chemin", "ch": "chemin", "crs": "cours", "qu": "quai", "mte": "montee", "st": "saint", "ste": "sainte",
     ]
 
-    /// The key of `address`; nil when nothing is left of it.
+    private static let french = Locale(identifier: "fr_FR")
+
+    /// French letters with a diacritic and what folding leaves of them, lowercase.
+    private static let accented: [Unicode.Scalar: UInt8] = {
+        var table: [Unicode.Scalar: UInt8] = [:]
+        for (plain, letters) in [("a", "àâäáãåÀÂÄÁÃÅ"), ("e", "éèêëÉÈÊË"), ("i", "îïíìÎÏÍÌ"), ("o", "ôöóòõÔÖÓÒÕ"),
+                                 ("u", "ùûüúÙÛÜÚ"), ("c", "çÇ"), ("y", "ÿýŸÝ"), ("n", "ñÑ")] {
+            for letter in letters.unicodeScalars { table[letter] = UInt8(ascii: plain.unicodeScalars.first ?? "a") }
+        }
+        return table
+    }()
+    private static let unitWordBytes = Set(unitWords.map { Array($0.utf8) })
+    private static let abbreviationBytes = Dictionary(uniqueKeysWithValues: abbreviations.map { (Array($0.key.utf8), Array($0.value.utf8)) })
+    private static let floor = Array("etage".utf8)
+
+    /// The key of `address`; nil when nothing is left of it. Every record's address is keyed
+    /// when it is written (the building index): ASCII and French accents are folded byte by
+    /// byte, anything else through Foundation's folding.
     public static func make(_ address: String) -> String? {
-        let folded = address.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")).lowercased()
-        let spaced = String(folded.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : " " })
-        var words = spaced.split(separator: " ").map(String.init)
-        var kept: [String] = []
+        key(of: fastWords(address) ?? foldedWords(address))
+    }
+
+    /// The words of `address` lowercased, accents dropped, split at anything but letters and
+    /// digits; nil when it holds a character other than ASCII and French accented letters.
+    private static func fastWords(_ address: String) -> [[UInt8]]? {
+        var words: [[UInt8]] = []
+        var word: [UInt8] = []
+        for scalar in address.unicodeScalars {
+            let byte: UInt8
+            if scalar.isASCII {
+                byte = UInt8(scalar.value)
+            } else if let plain = accented[scalar] {
+                byte = plain
+            } else {
+                return nil
+            }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): word.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): word.append(byte + 32)
+            default:
+                if !word.isEmpty { words.append(word) }
+                word = []
+            }
+        }
+        if !word.isEmpty { words.append(word) }
+        return words
+    }
+
+    /// The same words, through Foundation's folding (`fr_FR`, diacritics and case).
+    private static func foldedWords(_ address: String) -> [[UInt8]] {
+        let folded = address.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: french).lowercased()
+        var spaced = String.UnicodeScalarView()
+        for scalar in folded.unicodeScalars { spaced.append(isAlphanumeric(scalar) ? scalar : " ") }
+        return String(spaced).split(separator: " ").map { Array($0.utf8) }
+    }
+
+    /// The key of the words: unit and floor words dropped with the word after them,
+    /// abbreviations spelt out, nothing after a postcode.
+    private static func key(of words: [[UInt8]]) -> String? {
+        var kept: [UInt8] = []
         var index = 0
         while index < words.count {
             let word = words[index]
-            if unitWords.contains(word) {
+            if unitWordBytes.contains(word) {
                 index += 2
                 continue
             }
             // "3e etage", "2eme etage": an ordinal followed by a floor word.
-            if index + 1 < words.count, words[index + 1] == "etage" {
+            if index + 1 < words.count, words[index + 1] == floor {
                 index += 2
                 continue
             }
-            kept.append(abbreviations[word] ?? word)
+            if !kept.isEmpty { kept.append(UInt8(ascii: " ")) }
+            kept += abbreviationBytes[word] ?? word
             // A French postcode ends the address: the town after it says nothing more.
-            if word.count == 5, word.allSatisfy(\.isNumber), index > 0 { break }
+            if word.count == 5, word.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), index > 0 { break }
             index += 1
         }
-        words = kept
-        return words.isEmpty ? nil : words.joined(separator: " ")
+        return kept.isEmpty ? nil : String(decoding: kept, as: UTF8.self)
+    }
+
+    /// A letter, mark or number (what `CharacterSet.alphanumerics` holds), ASCII first.
+    private static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
+        }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
+            return true
+        default:
+            return false
+        }
     }
 }

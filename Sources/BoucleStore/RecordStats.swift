@@ -93,6 +93,6 @@ extension ServerStore {
         guard let scope = try tenantScope(tenant) else {
             throw StoreError.noTenant(tenant)
         }
-        return try db.transactionForReading { try RecordTable(db: db, scope: scope).stats() }
+        return try db.transactionForReading { try records(scope: scope).stats() }
     }
 }

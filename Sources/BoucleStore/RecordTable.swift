@@ -39,10 +39,12 @@ public struct ChangeSetPage: Equatable, Sendable {
 /// A live row also carries its *read columns* (`ReadColumns`: category, status, point, remote,
 /// building), written with the row, so that reads go through indexes instead of decoding every
 /// record (`RecordTable+Reads.swift`); `record_counts` holds the live rows of each collection,
-/// category, status and team, kept by triggers whatever writes the rows.
+/// category, status and team: every write here notes its change in `counts`, which the store
+/// saves before each commit (`CountLedger`).
 struct RecordTable {
     let db: Database
     let scope: Int64
+    let counts: CountLedger
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS records(
@@ -65,8 +67,8 @@ struct RecordTable {
         CREATE INDEX IF NOT EXISTS records_by_seq ON records(scope, seq);
         """ + readSchema
 
-    /// The read columns' indexes, `record_counts` and its triggers (added to older files by
-    /// `upgrade`, once the columns exist).
+    /// The read columns' indexes and `record_counts` (added to older files by `upgrade`, once
+    /// the columns exist).
     static let readSchema = """
         CREATE INDEX IF NOT EXISTS records_by_group ON records(scope, collection, category, status, id) WHERE deleted IS NULL;
         CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, lat, lon)
@@ -80,20 +82,6 @@ struct RecordTable {
             live INTEGER NOT NULL,
             PRIMARY KEY(scope, collection, category, status, team)
         ) WITHOUT ROWID;
-        CREATE TRIGGER IF NOT EXISTS records_counted_insert AFTER INSERT ON records WHEN NEW.deleted IS NULL BEGIN
-            INSERT INTO record_counts VALUES (NEW.scope, NEW.collection, coalesce(NEW.category, ''), coalesce(NEW.status, ''), NEW.team, 1)
-                ON CONFLICT DO UPDATE SET live = live + 1;
-        END;
-        CREATE TRIGGER IF NOT EXISTS records_counted_delete AFTER DELETE ON records WHEN OLD.deleted IS NULL BEGIN
-            UPDATE record_counts SET live = live - 1 WHERE scope = OLD.scope AND collection = OLD.collection
-                AND category = coalesce(OLD.category, '') AND status = coalesce(OLD.status, '') AND team = OLD.team;
-        END;
-        CREATE TRIGGER IF NOT EXISTS records_counted_update AFTER UPDATE OF deleted, collection, category, status, team ON records BEGIN
-            UPDATE record_counts SET live = live - 1 WHERE OLD.deleted IS NULL AND scope = OLD.scope AND collection = OLD.collection
-                AND category = coalesce(OLD.category, '') AND status = coalesce(OLD.status, '') AND team = OLD.team;
-            INSERT INTO record_counts SELECT NEW.scope, NEW.collection, coalesce(NEW.category, ''), coalesce(NEW.status, ''), NEW.team, 1
-                WHERE NEW.deleted IS NULL ON CONFLICT DO UPDATE SET live = live + 1;
-        END;
         """
 
     /// True for a file made before the read columns.
@@ -115,7 +103,7 @@ struct RecordTable {
             """)
         let rows = try db.query("SELECT scope, id FROM records WHERE deleted IS NULL") { ($0.int64(0), $0.text(1).flatMap { UUIDString($0) }) }
         for (scope, id) in rows {
-            guard let id, let state = try RecordTable(db: db, scope: scope).load(id) else { continue }
+            guard let id, let state = try RecordTable(db: db, scope: scope, counts: CountLedger()).load(id) else { continue }
             let read = ReadColumns(state)
             try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ? WHERE scope = ? AND id = ?",
                        read.bindings + [.integer(scope), .text(id.rawValue)])
@@ -140,9 +128,11 @@ struct RecordTable {
         ) { row in (try RecordTable.decode(row, from: 0, id: id), row.int64(5)) }
     }
 
-    /// Writes the state of record `id` with row sequence `seq`, and its read columns. An
-    /// upsert, not a replace: the count triggers see the update.
-    func save(_ id: UUIDString, _ state: RecordState, seq: Int64) throws {
+    /// Writes the state of record `id` with row sequence `seq`, and its read columns, in place
+    /// of `previous` (its stored state, nil when new here) in the counts.
+    func save(_ id: UUIDString, _ state: RecordState, seq: Int64, previous: RecordState?) throws {
+        if let previous { counts.note(previous, scope: scope, -1) }
+        counts.note(state, scope: scope, 1)
         try db.run(
             """
             INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
@@ -168,7 +158,9 @@ struct RecordTable {
             [.integer(scope), .text(change.id.rawValue), .text(change.collection.rawValue), .text(change.team), .blob(fields), .integer(seq)]
                 + ReadColumns(change.collection, values).bindings
         )
-        return db.changes == 1
+        guard db.changes == 1 else { return false }
+        counts.note(change.collection, ReadColumns(change.collection, values), team: change.team, scope: scope, 1)
+        return true
     }
 
     /// Merges `change` into the stored record and saves it with row sequence `seq` if it changed.
@@ -195,7 +187,7 @@ struct RecordTable {
             throw StoreError.merge(error)
         }
         guard allowed else { return MergeEffect(changed: false, conflicts: [], newlyDeleted: false, heldBack: outcome.changed) }
-        if outcome.changed { try save(change.id, outcome.state, seq: seq) }
+        if outcome.changed { try save(change.id, outcome.state, seq: seq, previous: existing) }
         return MergeEffect(changed: outcome.changed, conflicts: outcome.conflicts,
                            newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil, previousSeq: row?.seq)
     }
@@ -260,7 +252,12 @@ struct RecordTable {
     /// Every live (not deleted) record of one collection, in id order.
     func live(in collection: RecordCollection) throws -> [(UUIDString, RecordState)] {
         try db.query(
-            "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id",
+            // Through the collection's groups, not the id order of the whole scope: a small
+            // collection (the categories) is read without reading a large one (the offers).
+            """
+            SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records INDEXED BY records_by_group
+                WHERE scope = ? AND collection = ? AND deleted IS NULL ORDER BY id
+            """,
             [.integer(scope), .text(collection.rawValue)]
         ) { row in
             let id = try RecordTable.id(row, 6)
@@ -286,6 +283,7 @@ struct RecordTable {
 
     /// Removes record `id`'s row altogether (no tombstone: the record is forgotten).
     func remove(_ id: UUIDString) throws {
+        if let state = try load(id) { counts.note(state, scope: scope, -1) }
         try db.run("DELETE FROM records WHERE scope = ? AND id = ?", [.integer(scope), .text(id.rawValue)])
     }
 
@@ -393,4 +391,45 @@ struct ReadColumns {
         [category.map { .text($0) } ?? .null, status.map { .text($0) } ?? .null, point.map { .real($0.lat) } ?? .null,
          point.map { .real($0.lon) } ?? .null, .integer(remote ? 1 : 0), building.map { .text($0) } ?? .null]
     }
+}
+
+/// The changes to `record_counts` of the writes of one transaction, saved by `flush` before it
+/// commits, dropped by `discard` when it rolls back: an import of a million records then writes
+/// a handful of count rows, not a million. Only live rows count; a tombstone counts nowhere.
+final class CountLedger {
+    private struct Key: Hashable {
+        let scope: Int64
+        let collection: String
+        let category: String
+        let status: String
+        let team: String
+    }
+
+    private var deltas: [Key: Int] = [:]
+
+    /// Counts `state` (if live) `delta` times more.
+    func note(_ state: RecordState, scope: Int64, _ delta: Int) {
+        guard state.tombstone == nil else { return }
+        note(state.collection, ReadColumns(state), team: state.team, scope: scope, delta)
+    }
+
+    /// Counts a live row of `collection` with `read` columns of `team` `delta` times more.
+    func note(_ collection: RecordCollection, _ read: ReadColumns, team: String, scope: Int64, _ delta: Int) {
+        let key = Key(scope: scope, collection: collection.rawValue, category: read.category ?? "", status: read.status ?? "", team: team)
+        deltas[key, default: 0] += delta
+    }
+
+    /// Saves the changes noted since the last flush, in the caller's transaction.
+    func flush(_ db: Database) throws {
+        for (key, delta) in deltas where delta != 0 {
+            try db.run(
+                "INSERT INTO record_counts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET live = live + excluded.live",
+                [.integer(key.scope), .text(key.collection), .text(key.category), .text(key.status), .text(key.team), .integer(Int64(delta))]
+            )
+        }
+        deltas = [:]
+    }
+
+    /// Forgets the changes noted since the last flush (their transaction rolled back).
+    func discard() { deltas = [:] }
 }

@@ -178,14 +178,15 @@ extension ReplicaStore {
                 let ahead = state.fields.values.contains { $0.seq > pushed && isStale($0.stamp) } || (state.tombstone.map(isStale) ?? false)
                 if ahead { stale.append((id, state)) }
             }
-            for (id, var state) in stale {
+            for (id, previous) in stale {
+                var state = previous
                 // One fresh stamp per record: its re-stamped fields travel as one change.
                 let stamp = try nextStamp()
                 if let tombstone = state.tombstone, isStale(tombstone) { state.tombstone = stamp }
                 for (name, register) in state.fields where register.seq > pushed && isStale(register.stamp) {
                     state.fields[name]?.stamp = stamp
                 }
-                try table.save(id, state, seq: nextSeq())
+                try table.save(id, state, seq: nextSeq(), previous: previous)
             }
             return stale.count
         }

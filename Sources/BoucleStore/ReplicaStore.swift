@@ -29,7 +29,7 @@ public final class ReplicaStore {
 
     private init(db: Database, environment: Environment, replicaID: UUIDString, team: String, tenant: String) {
         self.db = db
-        self.table = RecordTable(db: db, scope: 0)
+        self.table = RecordTable(db: db, scope: 0, counts: CountLedger())
         self.environment = environment
         self.replicaID = replicaID
         self.team = team
@@ -184,10 +184,15 @@ public final class ReplicaStore {
                 try setMeta(.clock, String(Int64(bitPattern: clock.rawValue)))
                 try setMeta(.seq, String(seq))
                 try setMeta(.tenant, tenant)
+                try table.counts.flush(db)
                 return result
             }
         } catch let error as SQLiteError {
+            table.counts.discard()
             throw StoreError.database(error)
+        } catch {
+            table.counts.discard()
+            throw error
         }
         if erasedData { try checkpoint() }
         return result

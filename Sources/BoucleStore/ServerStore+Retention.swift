@@ -49,7 +49,7 @@ extension ServerStore {
                     result.horizons[name] = try horizon(scope: scope)
                     continue
                 }
-                let purged = try RecordTable(db: db, scope: scope).purgeTombstones(stampedBefore: cutoffStamp, upTo: receivedBefore)
+                let purged = try records(scope: scope).purgeTombstones(stampedBefore: cutoffStamp, upTo: receivedBefore)
                 if purged.count > 0 {
                     try db.run("UPDATE tenants SET horizon = max(horizon, ?), horizon_time = max(horizon_time, ?) WHERE id = ?",
                                [.integer(purged.highestSeq), .integer(Int64(clamping: cutoff)), .integer(scope)])

@@ -98,7 +98,7 @@ extension ServerStore {
             let horizon = try horizon(scope: principal.tenantScope)
             if since > 0, since < horizon.sequence { throw Refusal.stale(cursor: since, horizon: horizon) }
             let sequence = try currentSequence()
-            var page = try RecordTable(db: db, scope: principal.tenantScope)
+            var page = try records(scope: principal.tenantScope)
                 .page(header: ChangeSetHeader(tenant: principal.tenant, origin: serverID), fieldsSince: since, after: after, limit: limit,
                       maxBytes: SyncDefaults.pageBytes, skipping: skipping)
             if !page.more { page.next = max(page.next, sequence) }
@@ -137,7 +137,7 @@ extension ServerStore {
 
     /// Merges a change-set in one write transaction, by `rules`.
     private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, rules: MergeRules) throws -> PushAnswer {
-        let table = RecordTable(db: db, scope: scope)
+        let table = records(scope: scope)
         erasedData = false
         defer {
             // Deleted personal data must not survive in the WAL. Not finished now (a reader is

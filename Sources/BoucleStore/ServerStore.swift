@@ -46,6 +46,8 @@ public final class ServerStore {
     public private(set) var generation: UUIDString
     /// Set by a write that erased personal data (`noteErasure`, `finishErasure`).
     var erasedData = false
+    /// The record counts the writes of the current transaction changed.
+    let counts = CountLedger()
 
     /// The keys of the `server_meta` table, each named once.
     enum MetaKey: String {
@@ -142,7 +144,7 @@ public final class ServerStore {
     /// by the seed team (Protocol/SPEC.md §1), at sequence 0 like on every replica: every replica
     /// holds them from its creation, so pulls never send them.
     private func seed(scope: Int64) throws {
-        let table = RecordTable(db: db, scope: scope)
+        let table = records(scope: scope)
         for change in Categories.seedChanges { _ = try table.merge(change, seq: 0) }
     }
 
@@ -176,10 +178,25 @@ public final class ServerStore {
     /// The write transactions of every connection of this process queue here, in order.
     private static let writers = FairLock()
 
-    /// Runs `body` in a write transaction, after the ones this process asked for before.
+    /// Runs `body` in a write transaction, after the ones this process asked for before; the
+    /// record counts its writes noted are saved with it.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
-        try ServerStore.writers.withLock { try db.transaction(body) }
+        try ServerStore.writers.withLock {
+            do {
+                return try db.transaction {
+                    let result = try body()
+                    try counts.flush(db)
+                    return result
+                }
+            } catch {
+                counts.discard()
+                throw error
+            }
+        }
     }
+
+    /// The records of the tenant of `scope`.
+    func records(scope: Int64) -> RecordTable { RecordTable(db: db, scope: scope, counts: counts) }
 
     // MARK: Tenants and tokens
 

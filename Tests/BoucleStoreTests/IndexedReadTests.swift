@@ -142,7 +142,6 @@ final class IndexedReadTests: StoreTestCase {
         try store.close()
         let db = try Database(path: path("reads.db"), create: false)
         try db.execute("""
-            DROP TRIGGER records_counted_insert; DROP TRIGGER records_counted_delete; DROP TRIGGER records_counted_update;
             DROP TABLE record_counts; DROP INDEX records_by_group; DROP INDEX records_by_point; DROP INDEX records_remote;
             DROP INDEX records_unlocated; DROP INDEX records_by_building;
             ALTER TABLE records DROP COLUMN category; ALTER TABLE records DROP COLUMN status; ALTER TABLE records DROP COLUMN lat;
