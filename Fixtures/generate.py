@@ -1183,13 +1183,56 @@ def canonical_record(r):
             % tuple(canonical_json(r[k]) for k in ("id", "collection", "team", "deleted", "fields")))
 
 
+MASK64 = (1 << 64) - 1
+
+
+def siphash128(key, message):
+    """SipHash-2-4 with a 128-bit output (the reference `siphash` with outlen 16), written here
+    apart from the Swift one: the digests of the vectors check one against the other."""
+    k0 = int.from_bytes(key[:8], "little")
+    k1 = int.from_bytes(key[8:], "little")
+    v = [0x736f6d6570736575 ^ k0, 0x646f72616e646f6d ^ k1 ^ 0xee, 0x6c7967656e657261 ^ k0, 0x7465646279746573 ^ k1]
+
+    def rotl(x, b):
+        return ((x << b) | (x >> (64 - b))) & MASK64
+
+    def sipround():
+        v[0] = (v[0] + v[1]) & MASK64; v[1] = rotl(v[1], 13) ^ v[0]; v[0] = rotl(v[0], 32)
+        v[2] = (v[2] + v[3]) & MASK64; v[3] = rotl(v[3], 16) ^ v[2]
+        v[0] = (v[0] + v[3]) & MASK64; v[3] = rotl(v[3], 21) ^ v[0]
+        v[2] = (v[2] + v[1]) & MASK64; v[1] = rotl(v[1], 17) ^ v[2]; v[2] = rotl(v[2], 32)
+
+    whole = len(message) // 8 * 8
+    for i in range(0, whole, 8):
+        m = int.from_bytes(message[i:i + 8], "little")
+        v[3] ^= m; sipround(); sipround(); v[0] ^= m
+    last = (len(message) & 0xff) << 56 | int.from_bytes(message[whole:], "little")
+    v[3] ^= last; sipround(); sipround(); v[0] ^= last
+    v[2] ^= 0xee
+    for _ in range(4):
+        sipround()
+    low = v[0] ^ v[1] ^ v[2] ^ v[3]
+    v[1] ^= 0xdd
+    for _ in range(4):
+        sipround()
+    high = v[0] ^ v[1] ^ v[2] ^ v[3]
+    return low | high << 64
+
+
+assert siphash128(bytes(range(16)), b"").to_bytes(16, "little").hex() == "a3817f04ba25a8e66df67214c7550293"
+assert siphash128(bytes(range(16)), bytes(range(3))).to_bytes(16, "little").hex() == "9c70b60c5267a94e5f33b6b02985ed51"
+
+
 def state_digest(state):
-    """SPEC section 3's state digest: SHA-256 of every record, the seed included, sorted by id, each
-    a canonical line ended by a newline."""
+    """SPEC section 3's state digest: the sum modulo 2^128 of each record's SipHash-2-4-128 (key
+    "boucle digest v2") of its canonical line, the seed included; then SHA-256 of that sum (16
+    bytes, big-endian) and the number of records (8 bytes, big-endian)."""
     by_id = {r["id"]: r for r in seed_records()}
     by_id.update({r["id"]: r for r in state})
-    records = sorted(by_id.values(), key=lambda r: r["id"])
-    return hashlib.sha256("".join(canonical_record(r) + "\n" for r in records).encode("utf-8")).hexdigest()
+    total = 0
+    for record in by_id.values():
+        total = (total + siphash128(b"boucle digest v2", canonical_record(record).encode("utf-8"))) % (1 << 128)
+    return hashlib.sha256(total.to_bytes(16, "big") + len(by_id).to_bytes(8, "big")).hexdigest()
 
 
 def vector_json(rule, description, state=None, error=None):

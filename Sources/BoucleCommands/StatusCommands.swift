@@ -4,11 +4,20 @@ import BoucleStore
 
 /// `boucle status` and `boucle conflicts`.
 enum StatusCommands {
+    static let verify = OptionSpec.flag("--verify", help: "recompute the state digest from every record and check the one kept by the writes")
+
     static let status = Command(
         "status",
-        summary: "Show this replica: its id, server, pending changes, last sync and conflicts."
+        summary: "Show this replica: its id, server, pending changes, last sync and conflicts.",
+        options: [verify]
     ) { context in
         let store = try context.openStore()
+        if context.arguments.flag(verify) {
+            let (digest, wasRight) = try store.verifyDigest()
+            guard wasRight else {
+                throw CommandFailure("the digest kept by the writes was wrong: it is repaired (\(digest)); please report it")
+            }
+        }
         let status = try store.status()
         let waiting = try store.waiting()
         if context.json {

@@ -40,11 +40,11 @@ public struct ChangeSetPage: Equatable, Sendable {
 /// building), written with the row, so that reads go through indexes instead of decoding every
 /// record (`RecordTable+Reads.swift`); `record_counts` holds the live rows of each collection,
 /// category, status and team: every write here notes its change in `counts`, which the store
-/// saves before each commit (`CountLedger`).
+/// saves before each commit, with the state digest's sum on a replica (`WriteLedger`).
 struct RecordTable {
     let db: Database
     let scope: Int64
-    let counts: CountLedger
+    let counts: WriteLedger
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS records(
@@ -103,7 +103,7 @@ struct RecordTable {
             """)
         let rows = try db.query("SELECT scope, id FROM records WHERE deleted IS NULL") { ($0.int64(0), $0.text(1).flatMap { UUIDString($0) }) }
         for (scope, id) in rows {
-            guard let id, let state = try RecordTable(db: db, scope: scope, counts: CountLedger()).load(id) else { continue }
+            guard let id, let state = try RecordTable(db: db, scope: scope, counts: WriteLedger(keepsDigest: false)).load(id) else { continue }
             let read = ReadColumns(state)
             try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ? WHERE scope = ? AND id = ?",
                        read.bindings + [.integer(scope), .text(id.rawValue)])
@@ -131,8 +131,8 @@ struct RecordTable {
     /// Writes the state of record `id` with row sequence `seq`, and its read columns, in place
     /// of `previous` (its stored state, nil when new here) in the counts.
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64, previous: RecordState?) throws {
-        if let previous { counts.note(previous, scope: scope, -1) }
-        counts.note(state, scope: scope, 1)
+        if let previous { counts.note(id, previous, scope: scope, -1) }
+        counts.note(id, state, scope: scope, 1)
         try db.run(
             """
             INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
@@ -159,7 +159,13 @@ struct RecordTable {
                 + ReadColumns(change.collection, values).bindings
         )
         guard db.changes == 1 else { return false }
-        counts.note(change.collection, ReadColumns(change.collection, values), team: change.team, scope: scope, 1)
+        if counts.keepsDigest {
+            counts.note(change.id, RecordState(collection: change.collection, team: change.team, fields: values.mapValues { value in
+                FieldRegister(value: value, stamp: change.stamp, seq: seq)
+            }), scope: scope, 1)
+        } else {
+            counts.note(change.collection, ReadColumns(change.collection, values), team: change.team, scope: scope, 1)
+        }
         return true
     }
 
@@ -283,13 +289,23 @@ struct RecordTable {
 
     /// Removes record `id`'s row altogether (no tombstone: the record is forgotten).
     func remove(_ id: UUIDString) throws {
-        if let state = try load(id) { counts.note(state, scope: scope, -1) }
+        if let state = try load(id) { counts.note(id, state, scope: scope, -1) }
         try db.run("DELETE FROM records WHERE scope = ? AND id = ?", [.integer(scope), .text(id.rawValue)])
     }
 
     /// Removes the tombstones stamped before `cutoff`, except those of `replica` whose row
     /// sequence is above `keepingAbove` (its own deletes not yet pushed). Returns how many.
     func purgeTombstones(stampedBefore cutoff: HLC, except replica: UUIDString, above keepingAbove: Int64) throws -> Int {
+        if counts.keepsDigest {
+            let purged = try db.query(
+                "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
+                [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
+            ) { row in
+                let id = try RecordTable.id(row, 6)
+                return (id, try RecordTable.decode(row, from: 0, id: id))
+            }
+            for (id, state) in purged { counts.note(id, state, scope: scope, -1) }
+        }
         try db.run(
             "DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
             [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
@@ -311,14 +327,11 @@ struct RecordTable {
         return found
     }
 
-    /// The SHA-256 of the canonical state (Protocol/SPEC.md §3): equal digests, equal states.
-    func digest() throws -> String {
-        var hash = SHA256()
-        try forEachByID { id, state in
-            hash.update(state.canonicalJSON(id: id))
-            hash.update([UInt8(ascii: "\n")])
-        }
-        return SHA256.hex(hash.finalize())
+    /// The state digest (Protocol/SPEC.md §3) computed afresh from every row.
+    func recomputedDigest() throws -> StateDigest {
+        var digest = StateDigest()
+        try forEachByID { id, state in digest.add(StateDigest.recordHash(state.canonicalJSON(id: id))) }
+        return digest
     }
 
     // MARK: Row encoding
@@ -393,10 +406,12 @@ struct ReadColumns {
     }
 }
 
-/// The changes to `record_counts` of the writes of one transaction, saved by `flush` before it
-/// commits, dropped by `discard` when it rolls back: an import of a million records then writes
-/// a handful of count rows, not a million. Only live rows count; a tombstone counts nowhere.
-final class CountLedger {
+/// What the writes of one transaction changed beside the rows: the live rows by collection,
+/// category, status and team (`record_counts`), and, on a replica, the state digest's sum (meta
+/// `digest`). Saved by `flush` before the transaction commits, dropped by `discard` when it rolls
+/// back: an import of a million records writes a handful of count rows, not a million. Only live
+/// rows count; every row, tombstones included, is in the digest.
+final class WriteLedger {
     private struct Key: Hashable {
         let scope: Int64
         let collection: String
@@ -406,11 +421,24 @@ final class CountLedger {
     }
 
     private var deltas: [Key: Int] = [:]
+    /// Whether the rows' digest is kept (a replica's; a server does not show one).
+    let keepsDigest: Bool
+    private var added = StateDigest()
+    private var removed = StateDigest()
 
-    /// Counts `state` (if live) `delta` times more.
-    func note(_ state: RecordState, scope: Int64, _ delta: Int) {
-        guard state.tombstone == nil else { return }
-        note(state.collection, ReadColumns(state), team: state.team, scope: scope, delta)
+    init(keepsDigest: Bool) {
+        self.keepsDigest = keepsDigest
+    }
+
+    /// Notes `state` of record `id` as written (`delta` 1) or replaced or removed (`delta` -1).
+    func note(_ id: UUIDString, _ state: RecordState, scope: Int64, _ delta: Int) {
+        if state.tombstone == nil {
+            note(state.collection, ReadColumns(state), team: state.team, scope: scope, delta)
+        }
+        if keepsDigest {
+            let hash = StateDigest.recordHash(state.canonicalJSON(id: id))
+            if delta > 0 { added.add(hash) } else { removed.add(hash) }
+        }
     }
 
     /// Counts a live row of `collection` with `read` columns of `team` `delta` times more.
@@ -427,9 +455,33 @@ final class CountLedger {
                 [.integer(key.scope), .text(key.collection), .text(key.category), .text(key.status), .text(key.team), .integer(Int64(delta))]
             )
         }
-        deltas = [:]
+        if keepsDigest, added.records > 0 || removed.records > 0 {
+            var digest = try Self.storedDigest(db) ?? StateDigest()
+            digest.merge(added)
+            digest.subtract(removed)
+            try Self.store(digest, db)
+        }
+        discard()
     }
 
     /// Forgets the changes noted since the last flush (their transaction rolled back).
-    func discard() { deltas = [:] }
+    func discard() {
+        deltas = [:]
+        added = StateDigest()
+        removed = StateDigest()
+    }
+
+    /// The digest kept in meta `digest` (`low:high:records`, decimal), nil when none is kept yet.
+    static func storedDigest(_ db: Database) throws -> StateDigest? {
+        guard let text = try db.queryFirst("SELECT value FROM meta WHERE key = 'digest'", row: { $0.text(0) }) ?? nil else { return nil }
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, let low = UInt64(parts[0]), let high = UInt64(parts[1]), let records = Int64(parts[2]) else {
+            throw StoreError.damaged("the stored state digest is unreadable: run `boucle status --verify`")
+        }
+        return StateDigest(low: low, high: high, records: records)
+    }
+
+    static func store(_ digest: StateDigest, _ db: Database) throws {
+        try db.run("INSERT OR REPLACE INTO meta(key, value) VALUES ('digest', ?)", [.text("\(digest.low):\(digest.high):\(digest.records)")])
+    }
 }

@@ -25,7 +25,7 @@ public struct ReplicaStatus: Equatable, Sendable {
     public let records: Int
     /// The default categories still live (every replica starts with them).
     public let defaultCategories: Int
-    /// SHA-256 of the canonical state: equal on replicas that have seen the same changes.
+    /// The state digest (`StateDigest.hex`): equal on replicas that have seen the same changes.
     public let digest: String
 }
 
@@ -40,7 +40,7 @@ extension ReplicaStore {
             replicaID: replicaID, tenant: try meta(.tenant) ?? tenant, team: team, server: try meta(.server),
             hasToken: try meta(.token) != nil, pendingRecords: pending, lastSync: lastSync,
             conflicts: Int(conflicts), records: records,
-            defaultCategories: try self.records(in: .category).filter { Categories.isDefault($0.id) }.count, digest: try table.digest()
+            defaultCategories: try self.records(in: .category).filter { Categories.isDefault($0.id) }.count, digest: try digest()
         )
     }
 
@@ -49,8 +49,22 @@ extension ReplicaStore {
         try table.count(changedAfter: try metaInt(.pushedSeq))
     }
 
-    /// The SHA-256 of this replica's canonical state (Protocol/SPEC.md §3).
-    public func digest() throws -> String { try table.digest() }
+    /// This replica's state digest (Protocol/SPEC.md §3), as its writes keep it.
+    public func digest() throws -> String {
+        try (WriteLedger.storedDigest(db) ?? StateDigest()).hex
+    }
+
+    /// Recomputes the state digest from every record (`status --verify`) and compares it with
+    /// the one the writes kept; a difference is repaired. Returns the digest and whether the
+    /// kept one was right.
+    public func verifyDigest() throws -> (digest: String, wasRight: Bool) {
+        try write {
+            let recomputed = try table.recomputedDigest()
+            let kept = try WriteLedger.storedDigest(db)
+            if kept != recomputed { try WriteLedger.store(recomputed, db) }
+            return (recomputed.hex, kept == recomputed)
+        }
+    }
 
     /// The canonical state, one JSON line per record in id order (for tests and vectors).
     public func canonicalState() throws -> [String] {

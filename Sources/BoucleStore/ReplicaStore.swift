@@ -29,7 +29,7 @@ public final class ReplicaStore {
 
     private init(db: Database, environment: Environment, replicaID: UUIDString, team: String, tenant: String) {
         self.db = db
-        self.table = RecordTable(db: db, scope: 0, counts: CountLedger())
+        self.table = RecordTable(db: db, scope: 0, counts: WriteLedger(keepsDigest: true))
         self.environment = environment
         self.replicaID = replicaID
         self.team = team
@@ -91,6 +91,10 @@ public final class ReplicaStore {
                 try db.execute(heldBackSchema)
             }
             if try RecordTable.needsUpgrade(db) { try db.transaction { try RecordTable.upgrade(db) } }
+            if try WriteLedger.storedDigest(db) == nil {
+                // A replica made before the digest was kept by its writes: computed once.
+                try db.transaction { try WriteLedger.store(try RecordTable(db: db, scope: 0, counts: WriteLedger(keepsDigest: true)).recomputedDigest(), db) }
+            }
             return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
         } catch let error as SQLiteError {
             if error.isCorruptOrNotADatabase {

@@ -47,7 +47,7 @@ public final class ServerStore {
     /// Set by a write that erased personal data (`noteErasure`, `finishErasure`).
     var erasedData = false
     /// The record counts the writes of the current transaction changed.
-    let counts = CountLedger()
+    let counts = WriteLedger(keepsDigest: false)
 
     /// The keys of the `server_meta` table, each named once.
     enum MetaKey: String {

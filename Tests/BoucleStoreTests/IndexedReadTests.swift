@@ -102,7 +102,10 @@ final class IndexedReadTests: StoreTestCase {
                 }
             }
         }
-        XCTAssertEqual(try store.status().records, all.count, "seed \(seed): the counts kept by the triggers")
+        XCTAssertEqual(try store.status().records, all.count, "seed \(seed): the counts kept by the writes")
+        XCTAssertTrue(try store.verifyDigest().wasRight, "seed \(seed): the digest kept by the writes")
+        try store.purgeTombstones(deletedBefore: 1_800_000_000_000)
+        XCTAssertTrue(try store.verifyDigest().wasRight, "seed \(seed): the digest after a purge")
     }
 
     func testNearWithAndWithoutADistanceEqualsTheScan() throws {
