@@ -103,8 +103,9 @@ final class ServerCrashTests: ServerTestCase {
     }
 
     /// A server holds 5,000 offers (three pages of 2,000, by `serve --page-records 2000`). Fresh replicas start `boucle sync`
-    /// and are killed at several points of the pull (as soon as their WAL exists, and once the
-    /// server has sent one, two or three pages), after a short seeded delay. Each killed replica
+    /// and are killed at several points of the pull (as soon as their WAL exists, once the
+    /// server has sent one, two or three pages, and once the first page is committed), after a
+    /// short seeded delay. Each killed replica
     /// opens (`status`), passes `integrity_check`, and its next sync completes with the digest
     /// of a full clone. At least one kill lands between pages (some offers pulled, not all).
     func testSIGKILLDuringAPullLeavesASoundReplicaThatResumes() throws {
@@ -123,7 +124,7 @@ final class ServerCrashTests: ServerTestCase {
 
         // Kill points: once the server has sent the first, second or third page, or once the
         // replica's WAL has grown to a size, then after a short seeded delay.
-        let killPoints: [KillPoint] = [.walBytes(1), .pagesSent(1), .pagesSent(2), .pagesSent(3)]
+        let killPoints: [KillPoint] = [.walBytes(1), .pagesSent(1), .pagesSent(2), .pagesSent(3), .offersCommitted(1)]
         var betweenPages = 0
         for (attempt, killPoint) in killPoints.enumerated() {
             let replica = try makeClient("puller\(attempt)", team: "nord", token: field, server: server)
@@ -135,6 +136,7 @@ final class ServerCrashTests: ServerTestCase {
                 switch killPoint {
                 case .pagesSent(let pages): return server.logCount(" GET /v1/changes ") >= pagesBefore + pages
                 case .walBytes(let bytes): return fileSize(replica.path + "-wal") >= bytes
+                case .offersCommitted(let offers): return ((try? self.liveOffers(replica.path)) ?? 0) >= offers
                 }
             }
             XCTAssertTrue(reached, "attempt \(attempt): the sync neither reached \(killPoint) nor ended")
@@ -298,16 +300,18 @@ final class ServerCrashTests: ServerTestCase {
     }
 }
 
-/// Where a client is killed: once the server has logged so many pages sent, or once the
-/// replica's WAL has grown to so many bytes.
+/// Where a client is killed: once the server has logged so many pages sent, once the
+/// replica's WAL has grown to so many bytes, or once the replica holds so many offers.
 private enum KillPoint: CustomStringConvertible {
     case pagesSent(Int)
     case walBytes(Int)
+    case offersCommitted(Int)
 
     var description: String {
         switch self {
         case .pagesSent(let pages): "\(pages) page\(pages == 1 ? "" : "s") sent"
         case .walBytes(let bytes): "WAL at \(bytes) bytes"
+        case .offersCommitted(let offers): "\(offers) offer\(offers == 1 ? "" : "s") committed"
         }
     }
 }
