@@ -24,12 +24,12 @@ enum SpreadsheetCommands {
     ) { context in
         let collection = try SpreadsheetColumns.collection(context.arguments.positionals[0])
         let path = context.arguments.positionals[1]
-        let bytes = try Files.read(path, limit: CSV.maxFileBytes)
+        let file = try FileChunks(path)
         let store = try context.openStore()
         let summary: RowImportSummary
         do {
-            let rows = try SpreadsheetColumns.importRows(CSV.rows(bytes), of: collection)
-            summary = try store.importRows(collection, rows: rows)
+            var rows = try SpreadsheetRows(try CSVReader(file), of: collection)
+            summary = try store.importRows(collection) { try rows.next() }
         } catch let error as CSVError {
             throw CommandFailure("\(path): \(error); nothing was imported")
         } catch let error as SpreadsheetError {
@@ -112,43 +112,8 @@ enum SpreadsheetColumns {
         return collection
     }
 
-    /// Reads the header and the rows of a CSV file of `collection`. Rows whose cells are all
-    /// empty are skipped (spreadsheets leave them after the data). Errors name the line and the
-    /// column, never a cell's value.
-    static func importRows(_ rows: [CSVRow], of collection: RecordCollection) throws -> [ImportRow] {
-        guard let first = rows.first else { throw SpreadsheetError("the file is empty: its first row must name the columns (see `boucle export-csv \(collection.rawValue)`)") }
-        let known = header(collection)
-        var names: [String] = []
-        for (index, cell) in first.cells.enumerated() {
-            let name = cell.trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty else { throw SpreadsheetError("line \(first.line): column \(index + 1) of the header has no name") }
-            guard known.contains(name) else {
-                throw SpreadsheetError("line \(first.line): unknown column \"\(name.prefix(40))\" for \(collection.rawValue) (columns: \(known.joined(separator: ", ")))")
-            }
-            guard !names.contains(name) else { throw SpreadsheetError("line \(first.line): column \(name) appears twice") }
-            names.append(name)
-        }
-        let kinds = collection.fields
-        return try rows.dropFirst().filter { !$0.cells.allSatisfy(\.isEmpty) }.map { row in
-            var id: UUIDString?
-            var values: [String: FieldValue] = [:]
-            for (name, cell) in zip(names, row.cells) {
-                if name == "id" {
-                    let text = cell.trimmingCharacters(in: .whitespaces).lowercased()
-                    guard text.isEmpty || UUIDString(text) != nil else {
-                        throw SpreadsheetError("line \(row.line): column id must be a record id (a UUID) or empty")
-                    }
-                    id = UUIDString(text)
-                } else if let kind = kinds[name] {
-                    values[name] = try value(cell, kind: kind, column: name, line: row.line)
-                }
-            }
-            return ImportRow(line: row.line, id: id, fields: values)
-        }
-    }
-
     /// A cell read as a value of `kind`; text is kept as it is, other kinds are trimmed.
-    private static func value(_ cell: String, kind: FieldKind, column: String, line: Int) throws -> FieldValue {
+    static func value(_ cell: String, kind: FieldKind, column: String, line: Int) throws -> FieldValue {
         if kind == .text { return cell.isEmpty ? .null : .text(cell) }
         var text = cell.trimmingCharacters(in: .whitespaces)
         if kind == .uuid { text = text.lowercased() }
@@ -160,6 +125,79 @@ enum SpreadsheetColumns {
             throw SpreadsheetError("line \(line): column \(column) must be \(kind.expectation)")
         }
         return value
+    }
+}
+
+/// The rows of a CSV file of one collection read as `ImportRow`s, one at a time: the header
+/// names known columns, each once; rows whose cells are all empty are skipped (spreadsheets
+/// leave them after the data). Errors name the line and the column, never a cell's value.
+struct SpreadsheetRows {
+    private var reader: CSVReader
+    /// The column of each cell, in order.
+    private let names: [String]
+    private let kinds: [String: FieldKind]
+
+    /// Reads the header.
+    init(_ reader: CSVReader, of collection: RecordCollection) throws {
+        self.reader = reader
+        kinds = collection.fields
+        guard let first = try self.reader.next() else {
+            throw SpreadsheetError("the file is empty: its first row must name the columns (see `boucle export-csv \(collection.rawValue)`)")
+        }
+        let known = SpreadsheetColumns.header(collection)
+        var names: [String] = []
+        for (index, cell) in first.cells.enumerated() {
+            let name = cell.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { throw SpreadsheetError("line \(first.line): column \(index + 1) of the header has no name") }
+            guard known.contains(name) else {
+                throw SpreadsheetError("line \(first.line): unknown column \"\(name.prefix(40))\" for \(collection.rawValue) (columns: \(known.joined(separator: ", ")))")
+            }
+            guard !names.contains(name) else { throw SpreadsheetError("line \(first.line): column \(name) appears twice") }
+            names.append(name)
+        }
+        self.names = names
+    }
+
+    /// The next row with a cell that is not empty, or nil at the end of the file.
+    mutating func next() throws -> ImportRow? {
+        while let row = try reader.next() {
+            guard !row.cells.allSatisfy(\.isEmpty) else { continue }
+            var id: UUIDString?
+            var values: [String: FieldValue] = [:]
+            for (name, cell) in zip(names, row.cells) {
+                if name == "id" {
+                    let text = cell.trimmingCharacters(in: .whitespaces).lowercased()
+                    guard text.isEmpty || UUIDString(text) != nil else {
+                        throw SpreadsheetError("line \(row.line): column id must be a record id (a UUID) or empty")
+                    }
+                    id = UUIDString(text)
+                } else if let kind = kinds[name] {
+                    values[name] = try SpreadsheetColumns.value(cell, kind: kind, column: name, line: row.line)
+                }
+            }
+            return ImportRow(line: row.line, id: id, fields: values)
+        }
+        return nil
+    }
+}
+
+/// A file read in chunks of 64 KiB, for `CSVReader`.
+struct FileChunks: CSVByteSource {
+    private let handle: FileHandle
+
+    /// Opens `path`; throws a `CommandFailure` naming it when it cannot be read.
+    init(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CommandFailure("cannot read \(path): no such file or no permission")
+        }
+        self.handle = handle
+    }
+
+    mutating func nextChunk() throws(CSVError) -> [UInt8]? {
+        let data: Data?
+        do { data = try handle.read(upToCount: 64 * 1024) } catch { throw .unreadable }
+        guard let data, !data.isEmpty else { return nil }
+        return [UInt8](data)
     }
 }
 

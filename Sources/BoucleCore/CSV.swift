@@ -11,26 +11,27 @@
 ///   is kept as it is.
 /// - A UTF-8 byte order mark at the very start is skipped (Excel writes one); cells must be UTF-8.
 ///   A UTF-16 file (Excel's "Unicode text") is refused with the way to save it as UTF-8.
-/// - Every row has as many cells as the first one (the header). A line with no bytes at all is
-///   skipped (it holds no cell).
-/// - Bounded: at most `maxFileBytes` in all and `maxCellBytes` a cell.
+/// - Every row has as many cells as the first one (the header), which has at most `maxColumns`.
+///   A line with no bytes at all is skipped (it holds no cell).
+/// - Streamed: `CSVReader` holds one chunk of the file and one row, whatever the file's size;
+///   a cell holds at most `maxCellBytes`.
 ///
 /// Writing, in a `CSVDialect`: a cell is quoted only when it contains `,` or `;` (either
 /// separator, so that the header line always tells the reader which one), `"`, CR or LF (or when
 /// it is the only cell of its row and empty, so that the row does not read back as a blank line).
 ///
-///     var reader = try CSVReader(Array("id,title\n1,\"Courses, pain\"\n".utf8))
+///     var reader = try CSVReader(BytesInMemory(Array("id,title\n1,\"Courses, pain\"\n".utf8)))
 ///     try reader.next()  // CSVRow(line: 1, cells: ["id", "title"])
 ///     try reader.next()  // CSVRow(line: 2, cells: ["1", "Courses, pain"])
 public enum CSV {
-    /// The largest file read: 50 MiB.
-    public static let maxFileBytes = 50 * 1024 * 1024
     /// The largest cell read: 64 KiB.
     public static let maxCellBytes = 64 * 1024
+    /// The most cells a header may have.
+    public static let maxColumns = 100
 
     /// Every row of `bytes`, the header first.
     public static func rows(_ bytes: [UInt8]) throws(CSVError) -> [CSVRow] {
-        var reader = try CSVReader(bytes)
+        var reader = try CSVReader(BytesInMemory(bytes))
         var rows: [CSVRow] = []
         while let row = try reader.next() { rows.append(row) }
         return rows
@@ -99,7 +100,8 @@ public struct CSVRow: Equatable, Sendable {
 /// What is wrong with a CSV file, and on which line. Messages never quote a cell (it may be
 /// personal data).
 public enum CSVError: Error, Equatable, CustomStringConvertible {
-    case fileTooLarge(bytes: Int)
+    /// The file could not be read to its end (a disk or permission error while reading).
+    case unreadable
     /// The file is UTF-16 (Excel's "Unicode text"), not UTF-8.
     case utf16
     case cellTooLong(line: Int)
@@ -110,11 +112,13 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     case invalidUTF8(line: Int)
     /// A row starting on `line` has `found` cells where the header has `expected`.
     case wrongCellCount(line: Int, expected: Int, found: Int)
+    /// The header has more than `CSV.maxColumns` cells.
+    case tooManyColumns
 
     public var description: String {
         switch self {
-        case .fileTooLarge(let bytes):
-            "the file is larger than \(CSV.maxFileBytes / 1024 / 1024) MiB (\(bytes) bytes or more): split it into smaller files"
+        case .unreadable:
+            "the file could not be read to its end"
         case .utf16:
             "the file is UTF-16 (Excel's \"Unicode text\"): in Excel, save it as \"CSV UTF-8 (comma delimited)\" and import that file"
         case .cellTooLong(let line):
@@ -128,40 +132,68 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
         case .invalidUTF8(let line):
             "line \(line): not valid UTF-8 (save the file as \"CSV UTF-8\")"
         case let .wrongCellCount(line, expected, found):
-            "line \(line): \(found) \(found == 1 ? "cell" : "cells") where the header has \(expected)"
+            found > expected
+                ? "line \(line): more cells than the header's \(expected)"
+                : "line \(line): \(found) \(found == 1 ? "cell" : "cells") where the header has \(expected)"
+        case .tooManyColumns:
+            "line 1: the header has more than \(CSV.maxColumns) columns"
         }
     }
 }
 
-/// Reads the rows of a CSV file one at a time (see `CSV` for the rules).
+/// Where a `CSVReader` reads its bytes from, one chunk at a time: a file as it is read, or
+/// bytes already in memory. Returns nil at the end.
+public protocol CSVByteSource {
+    mutating func nextChunk() throws(CSVError) -> [UInt8]?
+}
+
+/// Bytes already in memory, as one chunk.
+public struct BytesInMemory: CSVByteSource {
+    private var bytes: [UInt8]?
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public mutating func nextChunk() throws(CSVError) -> [UInt8]? {
+        defer { bytes = nil }
+        return bytes
+    }
+}
+
+/// Reads the rows of a CSV file one at a time (see `CSV` for the rules), holding only the
+/// chunk being read and the row being built.
 public struct CSVReader {
-    private let bytes: [UInt8]
-    private var index: Int
+    private var source: any CSVByteSource
+    /// The bytes read from the source and not yet consumed, from `index`.
+    private var buffer: [UInt8] = []
+    private var index = 0
     /// The line the next byte is on.
     private var line = 1
     /// Cells in the first row: every row must have as many.
     private var width: Int?
     /// `,` or `;`, as the header line says.
-    public let separator: UInt8
+    public private(set) var separator = CSV.comma
 
-    /// Refuses a file over `CSV.maxFileBytes` and a UTF-16 one; skips a UTF-8 byte order mark;
-    /// finds the separator in the header line.
-    public init(_ bytes: [UInt8]) throws(CSVError) {
-        guard bytes.count <= CSV.maxFileBytes else { throw .fileTooLarge(bytes: bytes.count) }
+    /// Refuses a UTF-16 file; skips a UTF-8 byte order mark; finds the separator in the header
+    /// line.
+    public init(_ source: some CSVByteSource) throws(CSVError) {
+        self.source = source
+        _ = try available(63)
+        let start = buffer.prefix(64)
         // A UTF-16 byte order mark, or the zero bytes of UTF-16 text without one.
-        guard !bytes.starts(with: [0xFF, 0xFE]), !bytes.starts(with: [0xFE, 0xFF]), !bytes.prefix(64).contains(0) else { throw .utf16 }
-        self.bytes = bytes
-        index = bytes.starts(with: CSV.byteOrderMark) ? 3 : 0
-        separator = Self.separator(ofHeader: bytes[index...])
+        guard !start.starts(with: [0xFF, 0xFE]), !start.starts(with: [0xFE, 0xFF]), !start.contains(0) else { throw .utf16 }
+        index = start.starts(with: CSV.byteOrderMark) ? 3 : 0
+        separator = try separatorOfHeader()
     }
 
-    /// `;` when the header line (up to its first line end outside quotes) holds more `;` than
-    /// `,` outside quotes, else `,`.
-    private static func separator(ofHeader bytes: ArraySlice<UInt8>) -> UInt8 {
+    /// `;` when the header line (up to its first line end outside quotes, within
+    /// `CSV.maxCellBytes`) holds more `;` than `,` outside quotes, else `,`.
+    private mutating func separatorOfHeader() throws(CSVError) -> UInt8 {
         var commas = 0
         var semicolons = 0
         var quoted = false
-        for byte in bytes {
+        var offset = 0
+        while offset < CSV.maxCellBytes, let byte = try peek(offset) {
+            offset += 1
             switch byte {
             case CSV.quote: quoted.toggle()
             case CSV.lf where !quoted: return semicolons > commas ? CSV.semicolon : CSV.comma
@@ -173,20 +205,40 @@ public struct CSVReader {
         return semicolons > commas ? CSV.semicolon : CSV.comma
     }
 
+    /// True when the byte `offset` bytes ahead is in the buffer, reading chunks until it is or
+    /// the source ends. Consumed bytes are dropped when a chunk is read.
+    private mutating func available(_ offset: Int) throws(CSVError) -> Bool {
+        while index + offset >= buffer.count {
+            guard let chunk = try source.nextChunk() else { return false }
+            buffer.removeFirst(index)
+            index = 0
+            buffer.append(contentsOf: chunk)
+        }
+        return true
+    }
+
+    /// The byte `offset` bytes ahead, or nil at the end of the file.
+    private mutating func peek(_ offset: Int) throws(CSVError) -> UInt8? {
+        try available(offset) ? buffer[index + offset] : nil
+    }
+
     /// The next row, or nil at the end of the file.
     public mutating func next() throws(CSVError) -> CSVRow? {
         // Blank lines hold no cell.
-        while index < bytes.count, bytes[index] == CSV.lf || (bytes[index] == CSV.cr && peek(1) == CSV.lf) {
-            index += bytes[index] == CSV.cr ? 2 : 1
+        while let byte = try peek(0) {
+            let after = try peek(1)
+            guard byte == CSV.lf || (byte == CSV.cr && after == CSV.lf) else { break }
+            index += byte == CSV.cr ? 2 : 1
             line += 1
         }
-        guard index < bytes.count else { return nil }
+        guard try available(0) else { return nil }
         let start = line
         var cells: [String] = []
         while true {
             cells.append(try cell(rowLine: start))
-            guard index < bytes.count else { break }
-            let byte = bytes[index]
+            if let width, cells.count > width { throw .wrongCellCount(line: start, expected: width, found: cells.count) }
+            if width == nil, cells.count > CSV.maxColumns { throw .tooManyColumns }
+            guard let byte = try peek(0) else { break }
             if byte == separator {
                 index += 1
                 continue
@@ -203,22 +255,17 @@ public struct CSVReader {
         return CSVRow(line: start, cells: cells)
     }
 
-    private func peek(_ offset: Int) -> UInt8? {
-        index + offset < bytes.count ? bytes[index + offset] : nil
-    }
-
     /// Reads one cell and stops at the separator, line end or end of file after it.
     private mutating func cell(rowLine: Int) throws(CSVError) -> String {
         var text: [UInt8] = []
         let opened = line
-        if index < bytes.count, bytes[index] == CSV.quote {
+        if try peek(0) == CSV.quote {
             index += 1
             while true {
-                guard index < bytes.count else { throw .unterminatedQuote(line: opened) }
-                let byte = bytes[index]
+                guard let byte = try peek(0) else { throw .unterminatedQuote(line: opened) }
                 index += 1
                 if byte == CSV.quote {
-                    if peek(0) == CSV.quote {
+                    if try peek(0) == CSV.quote {
                         index += 1
                     } else {
                         break
@@ -228,10 +275,10 @@ public struct CSVReader {
                 text.append(byte)
                 if text.count > CSV.maxCellBytes { throw .cellTooLong(line: rowLine) }
             }
-            if index < bytes.count, try !isCellEnd() { throw .textAfterClosingQuote(line: line) }
+            if try available(0), try !isCellEnd() { throw .textAfterClosingQuote(line: line) }
         } else {
-            while index < bytes.count, try !isCellEnd() {
-                text.append(bytes[index])
+            while try available(0), try !isCellEnd() {
+                text.append(buffer[index])
                 index += 1
                 if text.count > CSV.maxCellBytes { throw .cellTooLong(line: rowLine) }
             }
@@ -240,12 +287,13 @@ public struct CSVReader {
         return string
     }
 
-    /// True at a separator or a line end; throws at a CR without LF.
-    private func isCellEnd() throws(CSVError) -> Bool {
-        switch bytes[index] {
+    /// True at a separator or a line end; throws at a CR without LF. The byte at `index` is in
+    /// the buffer.
+    private mutating func isCellEnd() throws(CSVError) -> Bool {
+        switch buffer[index] {
         case separator, CSV.lf: return true
         case CSV.cr:
-            guard peek(1) == CSV.lf else { throw .bareCarriageReturn(line: line) }
+            guard try peek(1) == CSV.lf else { throw .bareCarriageReturn(line: line) }
             return true
         default: return false
         }

@@ -29,7 +29,9 @@ public struct RowImportSummary: Equatable, Sendable {
 extension ReplicaStore {
     /// Imports the rows of a spreadsheet into `collection`, all in one transaction, each row
     /// through the one edit path (`perform`): a bad row throws `StoreError.row` with its line
-    /// (never the cell's value) and imports nothing.
+    /// (never the cell's value) and imports nothing; an error thrown by `nextRow` (the file
+    /// being read) rolls the import back too. Rows are read one at a time, so memory does not
+    /// grow with the file: the records already named are kept in a temporary table.
     ///
     /// - A row naming a live record of the collection sets the cells it gives (`.null` clears a
     ///   field); values equal to the record's are left out, so importing the same file twice
@@ -39,17 +41,19 @@ extension ReplicaStore {
     ///   never seen creates the record with that id.
     /// - A deleted record, a record of another collection, or two rows naming one record are
     ///   refused.
-    public func importRows(_ collection: RecordCollection, rows: [ImportRow]) throws -> RowImportSummary {
+    public func importRows(_ collection: RecordCollection, nextRow: () throws -> ImportRow?) throws -> RowImportSummary {
         try write {
             var summary = RowImportSummary()
-            var lineOfRecord: [UUIDString: Int] = [:]
-            for row in rows {
+            try db.execute("CREATE TEMP TABLE IF NOT EXISTS named_records(id TEXT PRIMARY KEY, line INTEGER NOT NULL); DELETE FROM temp.named_records;")
+            while let row = try nextRow() {
                 summary.rows += 1
                 do {
                     let edit = try edit(for: row, in: collection)
                     if let target = edit.target {
-                        if let first = lineOfRecord[target] { throw StoreError.sameRecordAsLine(first) }
-                        lineOfRecord[target] = row.line
+                        if let first = try db.queryFirst("SELECT line FROM temp.named_records WHERE id = ?", [.text(target.rawValue)], row: { Int($0.int64(0)) }) {
+                            throw StoreError.sameRecordAsLine(first)
+                        }
+                        try db.run("INSERT INTO temp.named_records(id, line) VALUES (?, ?)", [.text(target.rawValue), .integer(Int64(row.line))])
                     }
                     let outcome = try performInTransaction(edit.edit)
                     if outcome.created { summary.added += 1 } else if outcome.changed { summary.updated += 1 } else { summary.unchanged += 1 }

@@ -12,8 +12,8 @@ struct Bench {
         var results: [PhaseResult] = []
         var workloadBytes: Int?
         var generateSeconds: Double?
-        /// The incremental phase at `options.baselineRecords`, for the 1.5× target.
-        var baseline: PhaseResult?
+        /// The incremental and read phases at `options.baselineRecords`, for the 1.5× targets.
+        var baseline: [Phase: PhaseResult] = [:]
         var folder = ""
         /// The machine: its cores, and its 1-minute load average when the run started (other
         /// processes make timings noisy).
@@ -73,8 +73,9 @@ struct Bench {
         }
         server?.stop()
         server = nil
-        if plan.contains(.incremental), options.baselineRecords > 0, options.baselineRecords != options.records {
-            outcome.baseline = try runBaseline()
+        let scaled = plan.filter { $0 == .incremental || $0.isRead }
+        if !scaled.isEmpty, options.baselineRecords > 0, options.baselineRecords != options.records {
+            outcome.baseline = try runBaseline(scaled)
         }
         return outcome
     }
@@ -89,19 +90,21 @@ struct Bench {
         return try PhaseResult(json: json)
     }
 
-    /// The incremental phase in a whole second run at the baseline size (with its own server
-    /// and folder), for the target "incremental at N within 1.5× of N = 10,000".
-    private func runBaseline() throws -> PhaseResult {
-        log("incremental baseline: a run at \(Report.count(options.baselineRecords)) records")
-        let arguments = ["--records", String(options.baselineRecords), "--phases", Phase.incremental.rawValue, "--json",
+    /// `phases` (incremental and reads) in a whole second run at the baseline size (with its
+    /// own server and folder), for the targets "at N within 1.5× of N = 10,000".
+    private func runBaseline(_ phases: [Phase]) throws -> [Phase: PhaseResult] {
+        log("baseline: \(phases.map(\.rawValue).joined(separator: ", ")) in a run at \(Report.count(options.baselineRecords)) records")
+        let arguments = ["--records", String(options.baselineRecords), "--phases", phases.map(\.rawValue).joined(separator: ","), "--json",
                          "--seed", String(options.seed), "--baseline-records", "0"]
         let output = try ChildProcess.output(of: try ChildProcess.ownExecutable(), arguments, what: "the baseline run")
+        var results: [Phase: PhaseResult] = [:]
         for line in output.split(separator: "\n") {
-            if let json = try? JSONParser.parse(String(line)), json["name"]?.stringValue == Phase.incremental.rawValue {
-                return try PhaseResult(json: json)
+            if let json = try? JSONParser.parse(String(line)), let result = try? PhaseResult(json: json), phases.contains(result.phase) {
+                results[result.phase] = result
             }
         }
-        throw BenchError("the baseline run printed no incremental result")
+        guard results.count == phases.count else { throw BenchError("the baseline run printed no result for some of \(phases.map(\.rawValue))") }
+        return results
     }
 
     /// The 1-minute load average, from `/proc/loadavg` (proc(5)).
@@ -139,8 +142,11 @@ enum PhaseChild {
         case .httpsClone: result = try SyncPhases.httpsClone(workload, folder)
         case .incremental: result = try SyncPhases.incremental(workload, folder)
         case .concurrent: result = try ConcurrentPhase.run(workload, folder)
+        case .csvImport: result = try ReadPhases.csvImport(workload, folder)
+        case .readStatus, .readList, .readNear, .readMatch, .readShow: result = try ReadPhases.run(phase, workload, folder)
         }
-        result.peakRSSBytes = PeakMemory.ofSelf()
+        // The spreadsheet import reports its `boucle` process's peak; reads report none.
+        if phase != .csvImport, !phase.isRead { result.peakRSSBytes = PeakMemory.ofSelf() }
         StandardStreams.out(JSONWriter.string(result.json) + "\n")
     }
 }

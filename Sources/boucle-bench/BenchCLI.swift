@@ -20,12 +20,12 @@ struct BenchOptions {
     static let keepOption = OptionSpec.flag("--keep", help: "keep the temporary folder (replicas, change-sets, server database and log)")
     static let seedOption = OptionSpec.value("--seed", "N", help: "the workload's seed (default: \(BenchOptions().seed))")
     static let baselineOption = OptionSpec.value("--baseline-records", "N",
-                                                 help: "also run incremental at this N, for its target (default: \(BenchOptions().baselineRecords); 0 skips)")
+                                                 help: "also run incremental and the reads at this N, for their 1.5× targets (default: \(BenchOptions().baselineRecords); 0 skips)")
     static let phaseOption = OptionSpec.value("--phase", "NAME", help: "internal: run one phase in this process on the files of --dir")
     static let dirOption = OptionSpec.value("--dir", "PATH", help: "internal: the folder of a run, with --phase")
 
     static let spec = CommandSpec(
-        "", summary: "Measure Boucle on one shared workload of N offers × 6 text fields, on temporary files.",
+        "", summary: "Measure Boucle on one shared workload of N offers (6 text fields and a point), on temporary files.",
         options: [recordsOption, jsonOption, phasesOption, keepOption, seedOption, baselineOption, phaseOption, dirOption],
         examples: [
             "boucle-bench", "boucle-bench --records 10000 --json", "boucle-bench --records 1000000 --phases local-import,clone",

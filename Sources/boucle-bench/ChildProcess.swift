@@ -12,10 +12,24 @@ enum ChildProcess {
     }
 
     /// `boucle-server`, found next to the bench: both are products of the same build.
-    static func serverExecutable() throws -> String {
-        let path = URL(fileURLWithPath: try ownExecutable()).deletingLastPathComponent().appendingPathComponent("boucle-server").path
+    static func serverExecutable() throws -> String { try sibling("boucle-server") }
+
+    /// `boucle`, found next to the bench.
+    static func clientExecutable() throws -> String { try sibling("boucle") }
+
+    private static func sibling(_ name: String) throws -> String {
+        let path = URL(fileURLWithPath: try ownExecutable()).deletingLastPathComponent().appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw BenchError("no boucle-server next to boucle-bench (\(path)): build both, e.g. swift build -c release --product boucle-bench --product boucle-server")
+            throw BenchError("no \(name) next to boucle-bench (\(path)): build them together, e.g. swift build -c release")
+        }
+        return path
+    }
+
+    /// The `sqlite3` shell on the PATH, for the read phases' floors.
+    static func sqliteShell() throws -> String {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+        guard let path = folders.map({ "\($0)/sqlite3" }).first(where: FileManager.default.isExecutableFile) else {
+            throw BenchError("the read phases measure their floor with the sqlite3 shell: install it (apt-get install sqlite3)")
         }
         return path
     }
@@ -36,6 +50,39 @@ enum ChildProcess {
             throw BenchError("\(what) \(how) (its errors are above)")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// One run of a program to its end with its standard output discarded (its errors go to ours),
+/// through posix_spawn and wait4: its wall time and its peak RSS, for the phases that time whole
+/// `boucle` processes.
+enum Spawn {
+    struct Run {
+        let seconds: Double
+        let peakRSSBytes: Int
+    }
+
+    static func run(_ executable: String, _ arguments: [String], what: String) throws -> Run {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let clock = Stopwatch()
+        let started = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard started == 0 else { throw BenchError("cannot start \(what): \(String(cString: strerror(started)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
+        let seconds = clock.seconds
+        // wait(2)'s status: the low 7 bits are the signal that ended it (0: it exited), the next 8 its exit status.
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            let how = status & 0x7f == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
+            throw BenchError("\(what) \(how) (its errors are above)")
+        }
+        return Run(seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024)   // ru_maxrss is in KiB
     }
 }
 

@@ -5,8 +5,8 @@ import SQLite
 
 /// The phases that need no server: the SQLite floor, the import and the export.
 enum LocalPhases {
-    /// Raw SQLite writing the workload's records into a plain table (an id and the six text
-    /// columns), one row per record, with one prepared statement in one transaction, under the
+    /// Raw SQLite writing the workload's records into a plain table (an id, the six text
+    /// columns, the status and the point), one row per record, with one prepared statement in one transaction, under the
     /// store's pragmas (`ReplicaStore.pragmas`: WAL, `synchronous=FULL`, the same page cache).
     /// Records are built in batches of 1,000 outside the clock: only binding, stepping and the
     /// commit are timed.
@@ -16,10 +16,10 @@ enum LocalPhases {
         try db.execute(ReplicaStore.pragmas)
         try db.execute("""
             CREATE TABLE offers(id TEXT PRIMARY KEY, category TEXT, title TEXT, details TEXT, address TEXT,
-                                contact_name TEXT, phone TEXT)
+                                contact_name TEXT, phone TEXT, status TEXT, lat REAL, lon REAL)
             """)
         let insert = try db.statement(
-            "INSERT INTO offers(id, category, title, details, address, contact_name, phone) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO offers(id, category, title, details, address, contact_name, phone, status, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
         var building = 0.0
         var buildingCPU = 0.0
@@ -33,8 +33,10 @@ enum LocalPhases {
                 buildingCPU += built.cpuSeconds
                 for record in batch {
                     let columns = [record.id.rawValue, record.category, record.title, record.details, record.address,
-                                   record.contactName, record.phone]
+                                   record.contactName, record.phone, OfferRecord.status]
                     for (index, text) in columns.enumerated() { try insert.bind(.text(text), at: Int32(index + 1)) }
+                    try insert.bind(.real(record.lat), at: 9)
+                    try insert.bind(.real(record.lon), at: 10)
                     while try insert.step() {}
                     try insert.reset()
                 }

@@ -20,12 +20,23 @@ enum Phase: String, CaseIterable, Sendable {
     case incremental
     /// 50 clients each pushing 20 changes and pulling, at once.
     case concurrent
+    /// `boucle import-csv` of the workload as a spreadsheet into a new replica (a whole process).
+    case csvImport = "import-csv"
+    /// The reads, each as whole `boucle` processes on the imported replica beside its floor
+    /// through the `sqlite3` shell: `status`, `list` by category and status, `list --near`,
+    /// `match` of a request, `show` of one offer.
+    case readStatus = "status"
+    case readList = "list"
+    case readNear = "near"
+    case readMatch = "match"
+    case readShow = "show"
 
     /// The phases whose files this one starts from.
     var prerequisites: [Phase] {
         switch self {
-        case .sqliteFloor, .localImport, .concurrent: []
+        case .sqliteFloor, .localImport, .concurrent, .csvImport: []
         case .export, .push: [.localImport]
+        case .readStatus, .readList, .readNear, .readMatch, .readShow: [.sqliteFloor, .localImport]
         case .clone: [.push]
         case .httpsClone: [.clone]
         case .incremental: [.clone]
@@ -33,6 +44,9 @@ enum Phase: String, CaseIterable, Sendable {
     }
 
     var needsServer: Bool { [.push, .clone, .httpsClone, .incremental, .concurrent].contains(self) }
+
+    static let reads: [Phase] = [.readStatus, .readList, .readNear, .readMatch, .readShow]
+    var isRead: Bool { Phase.reads.contains(self) }
 
     /// `phases` and everything they start from, in run order.
     static func plan(_ phases: [Phase]) -> [Phase] {
@@ -115,6 +129,9 @@ struct BenchFolder: Sendable {
     var httpsURL: String { path + "/https-url" }
     var authority: String { path + "/authority.pem" }
     var crowd: String { path + "/crowd" }
+    /// The workload as a spreadsheet, and the replica it is imported into.
+    var spreadsheet: String { path + "/offers.csv" }
+    var spreadsheetReplica: String { path + "/spreadsheet.replica" }
     var serverDatabase: String { path + "/server.sqlite" }
     var serverLog: String { path + "/server.log" }
     /// The running server's URL and tokens, for the child processes (kept out of `ps`).

@@ -1,7 +1,7 @@
 import BoucleCore
 import Foundation
 
-/// One offer of the workload: an id and its six text fields.
+/// One offer of the workload: an id, its six text fields, its status (open) and its point.
 struct OfferRecord {
     let id: UUIDString
     let category: String
@@ -10,15 +10,21 @@ struct OfferRecord {
     let address: String
     let contactName: String
     let phone: String
+    let lat: Double
+    let lon: Double
 
-    /// The six fields, as a replica stores them.
+    static let status = "open"
+
+    /// The fields, as a replica stores them.
     var fields: [String: FieldValue] {
         ["category": .text(category), "title": .text(title), "details": .text(details),
-         "address": .text(address), "contact_name": .text(contactName), "phone": .text(phone)]
+         "address": .text(address), "contact_name": .text(contactName), "phone": .text(phone),
+         "status": .text(Self.status), "lat": .number(lat), "lon": .number(lon)]
     }
 }
 
-/// The one workload every phase shares: `records` offers of six text fields, written by one
+/// The one workload every phase shares: `records` open offers of six text fields and a point
+/// in Lyon (the box `Workload.area`), written by one
 /// "origin" replica of team `bench`, every value a function of `(seed, index)` alone.
 ///
 /// Each record draws from its own `SeededGenerator`, so any record can be rebuilt on its own
@@ -30,6 +36,9 @@ struct Workload: Sendable {
     /// The stamps start on 2025-01-01T00:00:00Z, one millisecond apart: in the past, so that
     /// the server's clock guard accepts them, and the same in every run.
     static let firstMilliseconds: UInt64 = 1_735_689_600_000
+
+    /// Where the offers lie: latitudes and longitudes of Lyon and Villeurbanne.
+    static let area = (lat: 45.70...45.82, lon: 4.77...4.92)
 
     let records: Int
     let seed: UInt64
@@ -55,7 +64,9 @@ struct Workload: Sendable {
             details: FrenchText.details(using: &generator),
             address: FrenchText.address(using: &generator),
             contactName: FrenchText.contactName(using: &generator),
-            phone: FrenchText.phone(using: &generator)
+            phone: FrenchText.phone(using: &generator),
+            lat: (Double.random(in: Workload.area.lat, using: &generator) * 1e5).rounded() / 1e5,
+            lon: (Double.random(in: Workload.area.lon, using: &generator) * 1e5).rounded() / 1e5
         )
     }
 
@@ -87,6 +98,30 @@ struct Workload: Sendable {
         encoder.finish()
         try drain()
         try handle.synchronize()
+        return size
+    }
+
+    /// Writes the workload as `boucle import-csv offer` reads it (the columns of `boucle
+    /// export-csv offer`, no id: each row adds an offer), in 64 KiB pieces; returns its size.
+    func writeSpreadsheet(to path: String) throws -> Int {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path)
+        else { throw BenchError("cannot write the spreadsheet to \(path): check the folder is writable") }
+        defer { try? handle.close() }
+        let columns = ["category", "title", "details", "address", "lat", "lon", "status", "contact_name", "phone"]
+        var bytes: [UInt8] = []
+        var size = 0
+        CSV.appendRow(columns, to: &bytes)
+        for index in 0..<records {
+            let record = record(index)
+            CSV.appendRow([record.category, record.title, record.details, record.address, FieldValue.number(record.lat).display,
+                           FieldValue.number(record.lon).display, OfferRecord.status, record.contactName, record.phone], to: &bytes)
+            if bytes.count >= 1 << 16 || index == records - 1 {
+                size += bytes.count
+                try handle.write(contentsOf: bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
+        }
         return size
     }
 }

@@ -89,7 +89,7 @@ final class CSVTests: XCTestCase {
 
     func testRowWithMoreCellsThanTheHeaderIsRefusedWithItsLine() {
         assertRefuses("a,b\n1,2\n\"x\ny\",2,3\n", .wrongCellCount(line: 3, expected: 2, found: 3),
-                      "line 3: 3 cells where the header has 2")
+                      "line 3: more cells than the header's 2")
     }
 
     func testRowWithFewerCellsThanTheHeaderIsRefusedWithItsLine() {
@@ -117,12 +117,43 @@ final class CSVTests: XCTestCase {
                       "line 2: not valid UTF-8 (save the file as \"CSV UTF-8\")")
     }
 
-    func testFileOverFiftyMebibytesIsRefused() {
-        assertRefuses([UInt8](repeating: UInt8(ascii: "a"), count: CSV.maxFileBytes + 1),
-                      .fileTooLarge(bytes: CSV.maxFileBytes + 1),
-                      "the file is larger than 50 MiB (52428801 bytes or more): split it into smaller files")
+    /// A row with more cells than the header is refused at its first extra cell (a line of a
+    /// million separators does not grow a million cells), and a header over `CSV.maxColumns`.
+    func testExtraCellsAndAnOversizedHeaderAreRefusedAsTheyComeIn() {
+        assertRefuses("a,b\n1,2,3\n", .wrongCellCount(line: 2, expected: 2, found: 3), "line 2: more cells than the header's 2")
+        assertRefuses("a,b\n" + String(repeating: ",", count: 1_000_000) + "\n", .wrongCellCount(line: 2, expected: 2, found: 3),
+                      "line 2: more cells than the header's 2")
+        XCTAssertEqual(try rows(String(repeating: "a,", count: CSV.maxColumns - 1) + "a\n").first?.cells.count, CSV.maxColumns)
+        assertRefuses(String(repeating: "a,", count: CSV.maxColumns) + "a\n", .tooManyColumns, "line 1: the header has more than 100 columns")
     }
 
+    /// A file read in chunks of 1 to 7 bytes (so that every CRLF, `""`, byte order mark and
+    /// UTF-8 sequence is cut somewhere) reads as the same rows as in one piece, and fails the
+    /// same way.
+    func testRowsReadTheSameWhateverTheChunks() throws {
+        let seed = ProcessInfo.processInfo.environment["BOUCLE_SEED"].flatMap(UInt64.init) ?? 20_261_201
+        print("CSVTests chunks seed \(seed) (replay with BOUCLE_SEED=\(seed))")
+        var rng = SeededGenerator(seed: seed)
+        let files = [
+            CSV.encode([["id", "title", "lat"], ["1", "Courses; pain \"bio\"", "45,76"], ["", "é\r\nà", "🚲"]], dialect: .excel),
+            CSV.encode([["a"], [""], ["x,y"]]),
+            Array("a,b\r\n\r\n1,\"2\"\"\"\n\n".utf8),
+            Array("a,b\n1,\"never closed\n".utf8),
+            Array("a,b\n1,2\r3\n".utf8),
+        ]
+        for file in files {
+            let whole = Result { () throws(CSVError) in try CSV.rows(file) }
+            for _ in 0..<50 {
+                var reader = try CSVReader(Chunks(file, sizes: { Int.random(in: 1...7, using: &rng) }))
+                let chunked = Result { () throws(CSVError) in
+                    var rows: [CSVRow] = []
+                    while let row = try reader.next() { rows.append(row) }
+                    return rows
+                }
+                XCTAssertEqual(chunked, whole, "seed \(seed): \(String(decoding: file, as: UTF8.self))")
+            }
+        }
+    }
     func testCellOverSixtyFourKibibytesIsRefused() throws {
         let fits = String(repeating: "é", count: CSV.maxCellBytes / 2)
         XCTAssertEqual(try rows("a\n\"\(fits)\"\n").last?.cells, [fits])
@@ -186,5 +217,23 @@ final class CSVTests: XCTestCase {
                 XCTAssertEqual(try CSV.rows(bytes).map(\.cells), table, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
             }
         }
+    }
+}
+
+/// Bytes handed out in chunks of the sizes `sizes` draws.
+private struct Chunks: CSVByteSource {
+    private var rest: ArraySlice<UInt8>
+    private let sizes: () -> Int
+
+    init(_ bytes: [UInt8], sizes: @escaping () -> Int) {
+        rest = bytes[...]
+        self.sizes = sizes
+    }
+
+    mutating func nextChunk() throws(CSVError) -> [UInt8]? {
+        guard !rest.isEmpty else { return nil }
+        let chunk = Array(rest.prefix(sizes()))
+        rest = rest.dropFirst(chunk.count)
+        return chunk
     }
 }
