@@ -115,12 +115,8 @@ enum ReadCommands {
     private static func swappedWarning(_ query: RecordQuery, center: Coordinate, in store: ReplicaStore) throws -> String? {
         let swapped = Coordinate(lat: center.lon, lon: center.lat)
         guard (-90...90).contains(swapped.lat) else { return nil }
-        var probe = query
-        probe.within = 50_000
-        probe.limit = 1
-        guard try store.read(probe).total == 0 else { return nil }
-        probe.near = swapped
-        guard try store.read(probe).total > 0 else { return nil }
+        guard try !store.hasLocated(query, around: center, within: 50_000),
+              try store.hasLocated(query, around: swapped, within: 50_000) else { return nil }
         return "warning: nothing here lies near \(center.lat),\(center.lon), but records lie near \(swapped.lat),\(swapped.lon): --near takes the latitude first\n"
     }
 

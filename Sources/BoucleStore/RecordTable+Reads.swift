@@ -202,23 +202,32 @@ extension RecordTable {
         }
     }
 
+    /// True when a located row `query` asks for lies within `radius` metres of `center`; stops
+    /// at the first one.
+    func hasLocated(_ query: RecordQuery, around center: Coordinate, radius: Double) throws -> Bool {
+        let groups = try groups(query.collection, category: query.category, status: query.status)
+        return try !located(query.collection, groups: groups, around: center, radius: radius, remote: nil, first: true).isEmpty
+    }
+
     /// The located rows of `groups` within `radius` metres of `center`, nearest first (ties by
-    /// id): a box of the index around the point, then the exact great-circle distance.
+    /// id), or only the first one found when `first`: a box of the index around the point, then
+    /// the exact great-circle distance.
     private func located(_ collection: RecordCollection, groups: [Group], around center: Coordinate, radius: Double,
-                         remote: Bool?) throws -> [(id: UUIDString, distance: Double)] {
+                         remote: Bool?, first: Bool = false) throws -> [(id: UUIDString, distance: Double)] {
         let box = GreatCircle.box(around: center, radius: radius)
         var found: [(id: UUIDString, distance: Double)] = []
-        for group in groups {
+        for group in groups where !(first && !found.isEmpty) {
             let bindings = groupBindings(collection, group) + [.real(box.minLat), .real(box.maxLat), .real(box.minLon), .real(box.maxLon)]
             let statement = try db.statement("""
                 SELECT id, lat, lon, remote FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ?
                     AND deleted IS NULL AND lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
                 """)
-            try statement.forEachRow(binding: bindings) {
-                if let remote, (statement.int64(3) == 1) != remote { return }
+            try statement.scanRows(binding: bindings) {
+                if let remote, (statement.int64(3) == 1) != remote { return true }
                 let distance = GreatCircle.distance(center, Coordinate(lat: statement.double(1), lon: statement.double(2)))
-                guard distance <= radius, let id = statement.text(0).flatMap(UUIDString.init) else { return }
+                guard distance <= radius, let id = statement.text(0).flatMap(UUIDString.init) else { return true }
                 found.append((id, distance))
+                return !first
             }
         }
         return found.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
@@ -228,13 +237,15 @@ extension RecordTable {
     private func locatedCount(_ collection: RecordCollection, groups: [Group], remote: Bool?) throws -> Int {
         var total = 0
         for group in groups {
+            // Each count from its own index: the planner, not knowing the bound values, would
+            // otherwise count the remote ones through the point index and a lookup per row.
             let located = Int(try db.queryFirst("""
-                SELECT count(*) FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                    AND lat IS NOT NULL
+                SELECT count(*) FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
+                    AND status IS ? AND deleted IS NULL AND lat IS NOT NULL
                 """, groupBindings(collection, group)) { $0.int64(0) } ?? 0)
             let locatedRemote = remote == nil ? 0 : Int(try db.queryFirst("""
-                SELECT count(*) FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                    AND lat IS NOT NULL AND remote = 1
+                SELECT count(*) FROM records INDEXED BY records_remote WHERE scope = ? AND collection = ? AND category IS ?
+                    AND status IS ? AND deleted IS NULL AND remote = 1 AND lat IS NOT NULL
                 """, groupBindings(collection, group)) { $0.int64(0) } ?? 0)
             switch remote {
             case nil: total += located

@@ -63,6 +63,12 @@ extension ReplicaStore {
         try db.transactionForReading { try table.read(query, each: body) }
     }
 
+    /// True when a located record `query` asks for (its collection, category and status) lies
+    /// within `meters` of `center`; stops at the first one found.
+    public func hasLocated(_ query: RecordQuery, around center: Coordinate, within meters: Double) throws -> Bool {
+        try db.transactionForReading { try table.hasLocated(query, around: center, radius: meters) }
+    }
+
     /// The open offers for `request`, ranked (`Matching.rank`), the first `limit`.
     public func match(_ request: StoredRecord, within: Double?, limit: Int?) throws -> MatchPage {
         try db.transactionForReading { try table.match(request, within: within, limit: limit) }
