@@ -10,10 +10,14 @@ public struct RecordStats: Equatable, Sendable {
         public var byCategory: [String: Int] = [:]
         public var byStatus: [String: Int] = [:]
         public var byTeam: [String: Int] = [:]
+
+        public init() {}
     }
 
     public static let collections: [RecordCollection] = [.offer, .request, .match]
     public var breakdowns: [RecordCollection: Breakdown] = [:]
+
+    public init() {}
 
     /// The figures as JSON: `{"offer":{"total":…,"by_category":{…},"by_status":{…},"by_team":{…}},…}`.
     public var json: JSONValue {
@@ -61,21 +65,24 @@ public struct RecordStats: Equatable, Sendable {
 }
 
 extension RecordTable {
-    /// Counts the scope's live offers, requests and matches.
+    /// Counts the scope's live offers, requests and matches from `record_counts`: what it costs
+    /// does not grow with the records, only with their categories, statuses and teams.
     func stats() throws -> RecordStats {
         var stats = RecordStats()
-        for collection in RecordStats.collections {
-            var breakdown = RecordStats.Breakdown()
-            for (_, state) in try live(in: collection) {
-                breakdown.total += 1
-                func text(_ name: String) -> String {
-                    if case .text(let value)? = state.fields[name]?.value { return value }
-                    return "(none)"
-                }
-                if collection != .match { breakdown.byCategory[text("category"), default: 0] += 1 }
-                breakdown.byStatus[text("status"), default: 0] += 1
-                breakdown.byTeam[state.team, default: 0] += 1
-            }
+        for collection in RecordStats.collections { stats.breakdowns[collection] = RecordStats.Breakdown() }
+        let rows = try db.query(
+            "SELECT collection, category, status, team, live FROM record_counts WHERE scope = ? AND live > 0", [.integer(scope)]
+        ) { row in
+            (collection: row.text(0) ?? "", category: row.text(1) ?? "", status: row.text(2) ?? "", team: row.text(3) ?? "", live: Int(row.int64(4)))
+        }
+        for row in rows {
+            guard let collection = RecordCollection(rawValue: row.collection), var breakdown = stats.breakdowns[collection] else { continue }
+            // An unset category or status is kept as "" in record_counts.
+            func label(_ text: String) -> String { text.isEmpty ? "(none)" : text }
+            breakdown.total += row.live
+            if collection != .match { breakdown.byCategory[label(row.category), default: 0] += row.live }
+            breakdown.byStatus[label(row.status), default: 0] += row.live
+            breakdown.byTeam[row.team, default: 0] += row.live
             stats.breakdowns[collection] = breakdown
         }
         return stats

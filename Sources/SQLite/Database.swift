@@ -110,6 +110,11 @@ public final class Database {
         return statement
     }
 
+    /// The virtual-machine operations run so far by this connection's cached statements (every
+    /// statement but `execute`'s): what tests compare to show that a read's cost follows what it
+    /// returns, not the size of the table.
+    public var virtualMachineSteps: Int { cache.values.reduce(0) { $0 + $1.virtualMachineSteps } }
+
     /// Runs a statement that returns no rows, with `bindings` for its `?` parameters.
     public func run(_ sql: StaticString, _ bindings: [SQLValue] = []) throws(SQLiteError) {
         let statement = try statement(sql)

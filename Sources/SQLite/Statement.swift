@@ -66,6 +66,10 @@ public final class Statement {
     /// `step()` has thrown already (https://www.sqlite.org/c3ref/finalize.html).
     deinit { sqlite3_finalize(handle) }
 
+    /// The virtual-machine operations this statement has run since it was prepared
+    /// (`SQLITE_STMTSTATUS_VM_STEP`): a count of the work a query did, rows visited included.
+    var virtualMachineSteps: Int { Int(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_VM_STEP, 0)) }
+
     /// Resets the statement and clears its bindings, so it can run again
     /// (https://www.sqlite.org/c3ref/reset.html).
     ///

@@ -108,6 +108,22 @@ final class IndexedReadTests: StoreTestCase {
         XCTAssertTrue(try store.verifyDigest().wasRight, "seed \(seed): the digest after a purge")
     }
 
+    /// `stats` (from the counts the writes keep) equals counting every live record.
+    func testStatsEqualTheScan() throws {
+        var expected = RecordStats()
+        for collection in RecordStats.collections {
+            var breakdown = RecordStats.Breakdown()
+            for record in all where record.collection == collection {
+                breakdown.total += 1
+                if collection != .match { breakdown.byCategory[record.text("category") ?? "(none)", default: 0] += 1 }
+                breakdown.byStatus[record.text("status") ?? "(none)", default: 0] += 1
+                breakdown.byTeam[record.state.team, default: 0] += 1
+            }
+            expected.breakdowns[collection] = breakdown
+        }
+        XCTAssertEqual(try store.stats(), expected, "seed \(seed)")
+    }
+
     func testNearWithAndWithoutADistanceEqualsTheScan() throws {
         var generator = SeededGenerator(seed: seed &+ 1)
         var centers: [Coordinate] = Self.points.map { Coordinate(lat: $0.0, lon: $0.1) }
