@@ -3,7 +3,23 @@ extension RecordState {
     /// `{"id":…,"collection":…,"team":…,"deleted":"HLC@REPLICA"|null,"fields":{name:[value,"HLC@REPLICA"],…}}`
     /// with fields sorted by name. Local sequence numbers and `prev` stamps are not part of it.
     public func canonicalJSON(id: UUIDString) -> [UInt8] {
+        RecordState.canonicalJSON(id: id, collection: collection, team: team, tombstone: tombstone,
+                                  fields: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value, $0.value.stamp) })
+    }
+
+    /// The canonical JSON line of the record set change `change` (of `fields`) makes where it is
+    /// new: that of the state merging it into nothing gives, without building the state (an
+    /// import computes it for every record it receives).
+    public static func canonicalJSON(newFrom change: Change, fields: [String: FieldValue]) -> [UInt8] {
+        canonicalJSON(id: change.id, collection: change.collection, team: change.team, tombstone: nil,
+                      fields: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value, change.stamp) })
+    }
+
+    /// The line of a record whose `fields` (name, value, stamp) are sorted by name.
+    private static func canonicalJSON(id: UUIDString, collection: RecordCollection, team: String, tombstone: Stamp?,
+                                      fields: [(name: String, value: FieldValue, stamp: Stamp)]) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(512)
         out.append(contentsOf: #"{"id":"#.utf8)
         id.appendQuoted(to: &out)
         out.append(contentsOf: #","collection":"#.utf8)
@@ -17,14 +33,13 @@ extension RecordState {
             out.append(contentsOf: "null".utf8)
         }
         out.append(contentsOf: #","fields":{"#.utf8)
-        for (index, name) in fields.keys.sorted().enumerated() {
-            guard let register = fields[name] else { continue }
+        for (index, field) in fields.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(name, to: &out)
+            JSONWriter.appendString(field.name, to: &out)
             out.append(contentsOf: ":[".utf8)
-            register.value.appendJSON(to: &out)
+            field.value.appendJSON(to: &out)
             out.append(UInt8(ascii: ","))
-            register.stamp.appendQuoted(to: &out)
+            field.stamp.appendQuoted(to: &out)
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: "}}".utf8)

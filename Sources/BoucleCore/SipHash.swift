@@ -31,13 +31,15 @@ public struct SipHash128: Sendable {
             v2 &+= v1; v1 = v1.rotatedLeft(17); v1 ^= v2; v2 = v2.rotatedLeft(32)
         }
         let whole = message.count & ~7
-        var offset = 0
-        while offset < whole {
-            let m = Self.word(message, offset)
-            v3 ^= m
-            round(); round()
-            v0 ^= m
-            offset += 8
+        message.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < whole {
+                let m = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                v3 ^= m
+                round(); round()
+                v0 ^= m
+                offset += 8
+            }
         }
         var last = UInt64(truncatingIfNeeded: message.count) << 56
         for index in whole..<message.count { last |= UInt64(message[index]) << (8 * UInt64(index - whole)) }

@@ -2,7 +2,8 @@ import BoucleCore
 import Foundation
 
 /// Decodes a change-set on a thread of its own while the caller merges what is already decoded:
-/// parsing and checksumming on one core, SQLite on the other.
+/// parsing, checksumming and what new records bring (`DecodedItem`) on one core, SQLite
+/// on the other.
 ///
 /// Items come out in order, in batches; the first decoding error comes out after every item
 /// before it, exactly where a one-thread import would have met it. Memory stays bounded: the
@@ -16,12 +17,12 @@ final class DecodingPipeline: @unchecked Sendable {
 
     /// Dropped by `finish()`, so the caller's closure never outlives its scope here.
     private var nextChunk: (() throws -> [UInt8]?)?
-    private let batches = BoundedQueue<Result<[ChangeSetDecoder.Item], Error>>(capacity: 4)
+    private let batches = BoundedQueue<Result<[DecodedItem], Error>>(capacity: 4)
     /// Merged batches on their way back to the decoding thread, which frees them: the memory of
     /// a change is then freed by the thread that allocated it, and not on the merging thread.
     /// Never full (handing back never waits); the decoder empties it after each batch it sends,
     /// so it holds a few batches at most.
-    private let spent = BoundedQueue<[ChangeSetDecoder.Item]>(capacity: .max)
+    private let spent = BoundedQueue<[DecodedItem]>(capacity: .max)
     private let stopped = DispatchSemaphore(value: 0)
     private let batchSize = 1_024
 
@@ -36,12 +37,12 @@ final class DecodingPipeline: @unchecked Sendable {
     }
 
     /// The next batch of items, nil after the last; rethrows the decoding error in its place.
-    func next() throws -> [ChangeSetDecoder.Item]? {
+    func next() throws -> [DecodedItem]? {
         try batches.take()?.get()
     }
 
     /// Hands a merged batch back, to be freed on the decoding thread (or here, when it is done).
-    func giveBack(_ batch: consuming [ChangeSetDecoder.Item]) {
+    func giveBack(_ batch: consuming [DecodedItem]) {
         _ = spent.put(batch)
     }
 
@@ -56,12 +57,12 @@ final class DecodingPipeline: @unchecked Sendable {
     private func decode() {
         guard let nextChunk else { return }
         var decoder = ChangeSetDecoder()
-        var batch: [ChangeSetDecoder.Item] = []
+        var batch: [DecodedItem] = []
         batch.reserveCapacity(batchSize)
         do {
             while let chunk = try nextChunk() {
                 try decoder.consume(chunk) { item in
-                    batch.append(item)
+                    batch.append(DecodedItem(item))
                     if batch.count >= batchSize {
                         guard batches.put(.success(batch)) else { throw Cancelled() }
                         batch.removeAll(keepingCapacity: true)

@@ -84,6 +84,21 @@ struct RecordTable {
         ) WITHOUT ROWID;
         """
 
+    /// Drops the read columns' indexes, for a bulk write (`BulkWrite`): SQLite then builds them
+    /// at the end in one sorted pass instead of inserting each row into five B-trees in random
+    /// order. Only within a transaction that calls `restoreReadIndexes` before it commits.
+    func dropReadIndexes() throws {
+        try db.execute("""
+            DROP INDEX records_by_group; DROP INDEX records_by_point; DROP INDEX records_remote;
+            DROP INDEX records_unlocated; DROP INDEX records_by_building;
+            """)
+    }
+
+    /// Builds the read columns' indexes again (`dropReadIndexes`).
+    func restoreReadIndexes() throws {
+        try db.execute(RecordTable.readSchema)
+    }
+
     /// True for a file made before the read columns.
     static func needsUpgrade(_ db: Database) throws -> Bool {
         try db.queryFirst("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'category'") { $0.int64(0) } == 0
@@ -131,8 +146,9 @@ struct RecordTable {
     /// Writes the state of record `id` with row sequence `seq`, and its read columns, in place
     /// of `previous` (its stored state, nil when new here) in the counts.
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64, previous: RecordState?) throws {
+        let read = ReadColumns(state)
         if let previous { counts.note(id, previous, scope: scope, -1) }
-        counts.note(id, state, scope: scope, 1)
+        counts.note(id, state, read: read, scope: scope, 1)
         try db.run(
             """
             INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
@@ -143,28 +159,27 @@ struct RecordTable {
             """,
             [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
              state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
-             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))] + ReadColumns(state).bindings
+             state.tombstone == nil ? .null : .blob(RecordTable.encodeStamps(state.tombstonePrev))] + read.bindings
         )
     }
 
     /// Writes record `id`, new here, unless the scope holds it already; true when written.
     /// `fields` are its registers in `FieldsCodec` form, written at row sequence `seq`.
-    private func insertIfNew(_ change: Change, fields: [UInt8], values: [String: FieldValue], seq: Int64) throws -> Bool {
+    private func insertIfNew(_ change: Change, fields: [UInt8], values: [String: FieldValue], seq: Int64,
+                             newRecord: NewRecord?) throws -> Bool {
+        let read = newRecord?.read ?? ReadColumns(change.collection, values)
         try db.run(
             """
             INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
                 VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, id) DO NOTHING
             """,
             [.integer(scope), .text(change.id.rawValue), .text(change.collection.rawValue), .text(change.team), .blob(fields), .integer(seq)]
-                + ReadColumns(change.collection, values).bindings
+                + read.bindings
         )
         guard db.changes == 1 else { return false }
+        counts.note(change.collection, read, team: change.team, scope: scope, 1)
         if counts.keepsDigest {
-            counts.note(change.id, RecordState(collection: change.collection, team: change.team, fields: values.mapValues { value in
-                FieldRegister(value: value, stamp: change.stamp, seq: seq)
-            }), scope: scope, 1)
-        } else {
-            counts.note(change.collection, ReadColumns(change.collection, values), team: change.team, scope: scope, 1)
+            counts.noteInDigest(newRecord?.digestHash ?? StateDigest.recordHash(RecordState.canonicalJSON(newFrom: change, fields: values)), 1)
         }
         return true
     }
@@ -178,9 +193,13 @@ struct RecordTable {
     /// and without building its state (`FieldsCodec.encode(newRecord:)` gives the bytes
     /// `RecordState.merge` into nothing would): an import into an empty replica or a clone then
     /// costs one statement per record. Only when the record exists is it loaded and merged.
-    func merge(_ change: Change, seq: Int64, gate: (RecordState?) throws -> Bool = { _ in true }) throws -> MergeEffect {
+    /// `newRecord`, when given, is what the record `change` makes brings if it is new, computed
+    /// ahead (`DecodedItem`).
+    func merge(_ change: Change, seq: Int64, newRecord: NewRecord? = nil,
+               gate: (RecordState?) throws -> Bool = { _ in true }) throws -> MergeEffect {
         if case .set(let fields) = change.operation, try gate(nil),
-           try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), values: fields, seq: seq) {
+           try insertIfNew(change, fields: FieldsCodec.encode(newRecord: fields, stamp: change.stamp, prev: change.prev), values: fields, seq: seq,
+                           newRecord: newRecord) {
             return MergeEffect(changed: true, conflicts: [], newlyDeleted: false)
         }
         let row = try loadRow(change.id)
@@ -376,27 +395,34 @@ struct RecordTable {
 /// The columns a live row carries for reads, derived from its fields: `category` and `status`
 /// (text fields of those names), `lat` and `lon` (both numbers, or neither), `remote` (1 when
 /// true), `building` (`AddressKey` of the address). A tombstone carries none.
-struct ReadColumns {
+struct ReadColumns: Sendable {
     var category: String?
     var status: String?
     var point: Coordinate?
     var remote = false
     var building: String?
 
-    init(_ state: RecordState) {
-        self.init(state.collection, state.tombstone == nil ? state.fields.mapValues(\.value) : [:])
+    /// The columns of `state` (none for a tombstone); without `building` when only the counts
+    /// need them (the address key is the costly one).
+    init(_ state: RecordState, building withBuilding: Bool = true) {
+        let live = state.tombstone == nil
+        self.init(state.collection, building: withBuilding) { live ? state.fields[$0]?.value : nil }
     }
 
     init(_ collection: RecordCollection, _ values: [String: FieldValue]) {
+        self.init(collection, building: true) { values[$0] }
+    }
+
+    private init(_ collection: RecordCollection, building withBuilding: Bool, value: (String) -> FieldValue?) {
         func text(_ name: String) -> String? {
-            if case .text(let text)? = values[name] { return text }
+            if case .text(let text)? = value(name) { return text }
             return nil
         }
         category = collection.fields["category"] == nil ? nil : text("category")
         status = text("status")
-        if case .number(let lat)? = values["lat"], case .number(let lon)? = values["lon"] { point = Coordinate(lat: lat, lon: lon) }
-        remote = values["remote"] == .bool(true)
-        building = text("address").flatMap(AddressKey.make)
+        if case .number(let lat)? = value("lat"), case .number(let lon)? = value("lon") { point = Coordinate(lat: lat, lon: lon) }
+        remote = value("remote") == .bool(true)
+        building = withBuilding ? text("address").flatMap(AddressKey.make) : nil
     }
 
     /// The bindings of `category, status, lat, lon, remote, building`.
@@ -430,15 +456,18 @@ final class WriteLedger {
         self.keepsDigest = keepsDigest
     }
 
-    /// Notes `state` of record `id` as written (`delta` 1) or replaced or removed (`delta` -1).
-    func note(_ id: UUIDString, _ state: RecordState, scope: Int64, _ delta: Int) {
+    /// Notes `state` of record `id` as written (`delta` 1) or replaced or removed (`delta` -1);
+    /// `read` is its read columns when the caller has them already.
+    func note(_ id: UUIDString, _ state: RecordState, read: ReadColumns? = nil, scope: Int64, _ delta: Int) {
         if state.tombstone == nil {
-            note(state.collection, ReadColumns(state), team: state.team, scope: scope, delta)
+            note(state.collection, read ?? ReadColumns(state, building: false), team: state.team, scope: scope, delta)
         }
-        if keepsDigest {
-            let hash = StateDigest.recordHash(state.canonicalJSON(id: id))
-            if delta > 0 { added.add(hash) } else { removed.add(hash) }
-        }
+        if keepsDigest { noteInDigest(StateDigest.recordHash(state.canonicalJSON(id: id)), delta) }
+    }
+
+    /// Adds (`delta` 1) or takes away (`delta` -1) a record's digest hash.
+    func noteInDigest(_ hash: (low: UInt64, high: UInt64), _ delta: Int) {
+        if delta > 0 { added.add(hash) } else { removed.add(hash) }
     }
 
     /// Counts a live row of `collection` with `read` columns of `team` `delta` times more.

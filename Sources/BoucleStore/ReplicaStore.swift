@@ -215,9 +215,9 @@ public final class ReplicaStore {
 
     /// Merges one change under the write transaction, saving the row and logging conflicts.
     @discardableResult
-    func apply(_ change: Change, seq fixedSeq: Int64? = nil) throws -> MergeEffect {
+    func apply(_ change: Change, seq fixedSeq: Int64? = nil, newRecord: NewRecord? = nil) throws -> MergeEffect {
         let rowSeq = fixedSeq ?? seq + 1
-        let effect = try table.merge(change, seq: rowSeq)
+        let effect = try table.merge(change, seq: rowSeq, newRecord: newRecord)
         if effect.changed, fixedSeq == nil { seq = rowSeq }
         if effect.newlyDeleted {
             try eraseConflictValues(of: change.id)

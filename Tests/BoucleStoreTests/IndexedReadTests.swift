@@ -172,6 +172,56 @@ final class IndexedReadTests: StoreTestCase {
         XCTAssertEqual(try store.status().records, all.count)
     }
 
+    /// An import larger than the replica drops the read indexes after `BulkWrite.threshold`
+    /// rows and builds them again before it commits: reads then equal the scan. An import that
+    /// fails after the drop (its last line cut) leaves the indexes and the records as they were.
+    func testALargeImportRebuildsTheReadIndexesAndAFailedOneKeepsThem() throws {
+        // Another stream than setUp's, whose ids it would repeat.
+        var generator = SeededGenerator(seed: seed ^ 0xb01c)
+        let writer = UUIDString.random(using: &generator)
+        var encoder = ChangeSetEncoder(header: ChangeSetHeader(tenant: "lyon", origin: writer))
+        for index in 0..<20_500 {
+            let (lat, lon) = Self.points.randomElement(using: &generator) ?? (45.76, 4.83)
+            let fields: [String: FieldValue] = [
+                "category": .text(Self.categories.randomElement(using: &generator) ?? "pets"), "title": .text("Import \(index)"),
+                "status": .text("open"), "lat": .number(lat + Double.random(in: -0.01...0.01, using: &generator)), "lon": .number(lon),
+            ]
+            encoder.append(Change(collection: .offer, id: UUIDString.random(using: &generator), team: ["nord", "sud"].randomElement(using: &generator) ?? "nord",
+                                  stamp: Stamp(hlc: HLC(milliseconds: 1_779_500_000_000 + UInt64(index), counter: 0), replica: writer),
+                                  operation: .set(fields)))
+        }
+        encoder.finish()
+        let bytes = encoder.takeBytes()
+        let whole = path("large.changeset")
+        let cut = path("large-cut.changeset")
+        try Data(bytes).write(to: URL(fileURLWithPath: whole))
+        try Data(bytes.dropLast(40)).write(to: URL(fileURLWithPath: cut))
+        func readIndexes() throws -> Int {
+            let db = try Database(path: path("reads.db"), create: false, readOnly: true)
+            defer { try? db.close() }
+            return Int(try db.queryFirst("""
+                SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN
+                    ('records_by_group', 'records_by_point', 'records_remote', 'records_unlocated', 'records_by_building')
+                """) { $0.int64(0) } ?? 0)
+        }
+
+        let before = try store.digest()
+        XCTAssertThrowsError(try store.importChangeSet(path: cut), "seed \(seed)")
+        XCTAssertEqual(try store.digest(), before, "seed \(seed): the failed import left nothing")
+        XCTAssertEqual(try readIndexes(), 5, "seed \(seed): the failed import left the indexes")
+
+        XCTAssertEqual(try store.importChangeSet(path: whole).applied, 20_500)
+        XCTAssertEqual(try readIndexes(), 5, "seed \(seed): the indexes were built again")
+        all = try RecordCollection.allCases.flatMap { try store.records(in: $0) }
+        for category in Self.categories {
+            let expected = brute(.offer, category: category, status: "open")
+            let page = try store.read(RecordQuery(.offer, category: category, status: "open", limit: 100))
+            XCTAssertEqual(page.records.map(\.id), Array(expected.prefix(100)).map(\.id), "seed \(seed): \(category)")
+            XCTAssertEqual(page.total, expected.count, "seed \(seed): \(category)")
+        }
+        XCTAssertTrue(try store.verifyDigest().wasRight, "seed \(seed): the digest kept by the bulk import")
+    }
+
     func testBuildingsEqualTheScan() throws {
         for address in Self.addresses {
             let key = try XCTUnwrap(AddressKey.make(address))
