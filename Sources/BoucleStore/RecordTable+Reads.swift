@@ -46,21 +46,28 @@ public struct MatchPage: Equatable, Sendable {
 /// among the first `limit`, then orders their union as the brute-force scan would, and loads
 /// those rows alone.
 extension RecordTable {
-    /// One (category, status) group of live rows of a collection, and its size.
+    /// One (category, status) group of live rows of a collection: its size, and how many of its
+    /// rows are remote, located, and both (`record_counts`).
     struct Group {
         let category: String?
         let status: String?
         let count: Int
+        let remote: Int
+        let located: Int
+        let locatedRemote: Int
     }
 
     /// The groups of `collection` with live rows, narrowed to `category` and `status` when given.
     func groups(_ collection: RecordCollection, category: String? = nil, status: String? = nil) throws -> [Group] {
         try db.query(
-            "SELECT category, status, sum(live) FROM record_counts WHERE scope = ? AND collection = ? GROUP BY category, status HAVING sum(live) > 0",
+            """
+            SELECT category, status, sum(live), sum(remote), sum(located), sum(located_remote) FROM record_counts
+                WHERE scope = ? AND collection = ? GROUP BY category, status HAVING sum(live) > 0
+            """,
             [.integer(scope), .text(collection.rawValue)]
         ) { row in
             Group(category: row.text(0).flatMap { $0.isEmpty ? nil : $0 }, status: row.text(1).flatMap { $0.isEmpty ? nil : $0 },
-                  count: Int(row.int64(2)))
+                  count: Int(row.int64(2)), remote: Int(row.int64(3)), located: Int(row.int64(4)), locatedRemote: Int(row.int64(5)))
         }.filter { group in (category == nil || group.category == category) && (status == nil || group.status == status) }
     }
 
@@ -155,30 +162,16 @@ extension RecordTable {
         return ids.prefix(limit ?? .max).compactMap(UUIDString.init)
     }
 
-    /// How many `subset` rows `groups` hold.
-    func count(_ collection: RecordCollection, groups: [Group], subset: Subset) throws -> Int {
-        var total = 0
-        for group in groups {
-            let bindings = groupBindings(collection, group)
-            let row: (Statement) -> Int = { Int($0.int64(0)) }
+    /// How many `subset` rows `groups` hold, from their counts.
+    func count(_ groups: [Group], subset: Subset) -> Int {
+        groups.reduce(0) { total, group in
             switch subset {
-            case .all:
-                total += group.count
-            case .remote:
-                total += try db.queryFirst("""
-                    SELECT count(*) FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                        AND remote = 1
-                    """, bindings, row: row) ?? 0
-            case .unlocated:
-                total += try db.queryFirst("""
-                    SELECT count(*) FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
-                        AND lat IS NULL AND remote = 0
-                    """, bindings, row: row) ?? 0
-            case .notRemote:
-                total += group.count - (try count(collection, groups: [group], subset: .remote))
+            case .all: total + group.count
+            case .remote: total + group.remote
+            case .unlocated: total + group.count - group.remote - group.located + group.locatedRemote
+            case .notRemote: total + group.count - group.remote
             }
         }
-        return total
     }
 
     private func groupBindings(_ collection: RecordCollection, _ group: Group) -> [SQLValue] {
@@ -195,7 +188,7 @@ extension RecordTable {
             let found = try located(query.collection, groups: groups, around: center, radius: radius, remote: remote)
             let covers = query.within != nil || radius >= GreatCircle.halfCircumference
             if covers || found.count >= (query.limit ?? .max) {
-                let total = covers ? found.count : try locatedCount(query.collection, groups: groups, remote: remote)
+                let total = covers ? found.count : locatedCount(groups, remote: remote)
                 return (Array(found.prefix(query.limit ?? .max)), total)
             }
             radius *= 4
@@ -233,27 +226,15 @@ extension RecordTable {
         return found.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
     }
 
-    /// How many located rows `groups` hold (of `remote` alone when given).
-    private func locatedCount(_ collection: RecordCollection, groups: [Group], remote: Bool?) throws -> Int {
-        var total = 0
-        for group in groups {
-            // Each count from its own index: the planner, not knowing the bound values, would
-            // otherwise count the remote ones through the point index and a lookup per row.
-            let located = Int(try db.queryFirst("""
-                SELECT count(*) FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
-                    AND status IS ? AND deleted IS NULL AND lat IS NOT NULL
-                """, groupBindings(collection, group)) { $0.int64(0) } ?? 0)
-            let locatedRemote = remote == nil ? 0 : Int(try db.queryFirst("""
-                SELECT count(*) FROM records INDEXED BY records_remote WHERE scope = ? AND collection = ? AND category IS ?
-                    AND status IS ? AND deleted IS NULL AND remote = 1 AND lat IS NOT NULL
-                """, groupBindings(collection, group)) { $0.int64(0) } ?? 0)
+    /// How many located rows `groups` hold (of `remote` alone when given), from their counts.
+    private func locatedCount(_ groups: [Group], remote: Bool?) -> Int {
+        groups.reduce(0) { total, group in
             switch remote {
-            case nil: total += located
-            case true?: total += locatedRemote
-            case false?: total += located - locatedRemote
+            case nil: total + group.located
+            case true?: total + group.locatedRemote
+            case false?: total + group.located - group.locatedRemote
             }
         }
-        return total
     }
 
     /// The open offers of `request`'s category ranked for it (`Matching.rank`): the first
@@ -275,7 +256,7 @@ extension RecordTable {
             for id in more where ids.insert(id).inserted { fetched.append(id) }
         }
         add(try firstIDs(.offer, groups: groups, subset: .remote, limit: need))
-        var total = sameBuilding.count + (try count(.offer, groups: groups, subset: .remote)) - sameBuilding.filter { $0.place.remote }.count
+        var total = sameBuilding.count + count(groups, subset: .remote) - sameBuilding.filter { $0.place.remote }.count
         let others = sameBuilding.filter { !$0.place.remote }
         if let center = place.coordinate {
             let (nearest, located) = try nearest(RecordQuery(.offer, within: within, limit: need), to: center, in: groups, remote: false)
@@ -285,13 +266,13 @@ extension RecordTable {
             }.count
             if within == nil {
                 add(try firstIDs(.offer, groups: groups, subset: .unlocated, limit: need))
-                total += try count(.offer, groups: groups, subset: .unlocated) - others.filter { $0.place.coordinate == nil }.count
+                total += count(groups, subset: .unlocated) - others.filter { $0.place.coordinate == nil }.count
             }
         } else if within == nil {
             // Nothing is at a distance from a request without a point: every other offer ranks
             // as unlocated, by id.
             add(try firstIDs(.offer, groups: groups, subset: .notRemote, limit: need))
-            total += try count(.offer, groups: groups, subset: .notRemote) - others.count
+            total += count(groups, subset: .notRemote) - others.count
         }
         let offers = sameBuilding + (try loadLive(fetched))
         let ranked = Matching.rank(request: place, offers: offers.map { ($0.id, $0.place) }, within: within)

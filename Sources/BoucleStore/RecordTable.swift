@@ -38,9 +38,10 @@ public struct ChangeSetPage: Equatable, Sendable {
 ///
 /// A live row also carries its *read columns* (`ReadColumns`: category, status, point, remote,
 /// building), written with the row, so that reads go through indexes instead of decoding every
-/// record (`RecordTable+Reads.swift`); `record_counts` holds the live rows of each collection,
-/// category, status and team: every write here notes its change in `counts`, which the store
-/// saves before each commit, with the state digest's sum on a replica (`WriteLedger`).
+/// record (`RecordTable+Reads.swift`); `record_counts` holds how many live rows each collection,
+/// category, status and team has, and how many of them are remote, located, and both: every
+/// write here notes its change in `counts`, which the store saves before each commit, with the
+/// state digest's sum on a replica (`WriteLedger`).
 struct RecordTable {
     let db: Database
     let scope: Int64
@@ -71,7 +72,7 @@ struct RecordTable {
     /// the columns exist).
     static let readSchema = """
         CREATE INDEX IF NOT EXISTS records_by_group ON records(scope, collection, category, status, id) WHERE deleted IS NULL;
-        CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, lat, lon)
+        CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, lat, lon, remote, id)
             WHERE deleted IS NULL AND lat IS NOT NULL;
         CREATE INDEX IF NOT EXISTS records_remote ON records(scope, collection, category, status, id) WHERE deleted IS NULL AND remote = 1;
         CREATE INDEX IF NOT EXISTS records_unlocated ON records(scope, collection, category, status, id)
@@ -79,7 +80,7 @@ struct RecordTable {
         CREATE INDEX IF NOT EXISTS records_by_building ON records(scope, collection, building) WHERE deleted IS NULL AND building IS NOT NULL;
         CREATE TABLE IF NOT EXISTS record_counts(
             scope INTEGER NOT NULL, collection TEXT NOT NULL, category TEXT NOT NULL, status TEXT NOT NULL, team TEXT NOT NULL,
-            live INTEGER NOT NULL,
+            live INTEGER NOT NULL, remote INTEGER NOT NULL, located INTEGER NOT NULL, located_remote INTEGER NOT NULL,
             PRIMARY KEY(scope, collection, category, status, team)
         ) WITHOUT ROWID;
         """
@@ -125,7 +126,8 @@ struct RecordTable {
         }
         try db.execute(readSchema)
         try db.execute("""
-            INSERT INTO record_counts SELECT scope, collection, coalesce(category, ''), coalesce(status, ''), team, count(*)
+            INSERT INTO record_counts SELECT scope, collection, coalesce(category, ''), coalesce(status, ''), team, count(*),
+                    sum(remote), sum(lat IS NOT NULL), sum(remote AND lat IS NOT NULL)
                 FROM records WHERE deleted IS NULL GROUP BY 1, 2, 3, 4, 5;
             """)
     }
@@ -446,7 +448,15 @@ final class WriteLedger {
         let team: String
     }
 
-    private var deltas: [Key: Int] = [:]
+    /// The changes to one row of `record_counts`.
+    private struct Counts {
+        var live = 0
+        var remote = 0
+        var located = 0
+        var locatedRemote = 0
+    }
+
+    private var deltas: [Key: Counts] = [:]
     /// Whether the rows' digest is kept (a replica's; a server does not show one).
     let keepsDigest: Bool
     private var added = StateDigest()
@@ -473,15 +483,23 @@ final class WriteLedger {
     /// Counts a live row of `collection` with `read` columns of `team` `delta` times more.
     func note(_ collection: RecordCollection, _ read: ReadColumns, team: String, scope: Int64, _ delta: Int) {
         let key = Key(scope: scope, collection: collection.rawValue, category: read.category ?? "", status: read.status ?? "", team: team)
-        deltas[key, default: 0] += delta
+        let located = read.point != nil
+        deltas[key, default: Counts()].live += delta
+        if read.remote { deltas[key, default: Counts()].remote += delta }
+        if located { deltas[key, default: Counts()].located += delta }
+        if read.remote, located { deltas[key, default: Counts()].locatedRemote += delta }
     }
 
     /// Saves the changes noted since the last flush, in the caller's transaction.
     func flush(_ db: Database) throws {
-        for (key, delta) in deltas where delta != 0 {
+        for (key, counts) in deltas where counts.live != 0 || counts.remote != 0 || counts.located != 0 || counts.locatedRemote != 0 {
             try db.run(
-                "INSERT INTO record_counts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET live = live + excluded.live",
-                [.integer(key.scope), .text(key.collection), .text(key.category), .text(key.status), .text(key.team), .integer(Int64(delta))]
+                """
+                INSERT INTO record_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET live = live + excluded.live,
+                    remote = remote + excluded.remote, located = located + excluded.located, located_remote = located_remote + excluded.located_remote
+                """,
+                [.integer(key.scope), .text(key.collection), .text(key.category), .text(key.status), .text(key.team),
+                 .integer(Int64(counts.live)), .integer(Int64(counts.remote)), .integer(Int64(counts.located)), .integer(Int64(counts.locatedRemote))]
             )
         }
         if keepsDigest, added.records > 0 || removed.records > 0 {
