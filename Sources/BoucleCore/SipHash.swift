@@ -31,15 +31,13 @@ public struct SipHash128: Sendable {
             v2 &+= v1; v1 = v1.rotatedLeft(17); v1 ^= v2; v2 = v2.rotatedLeft(32)
         }
         let whole = message.count & ~7
-        message.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < whole {
-                let m = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                v3 ^= m
-                round(); round()
-                v0 ^= m
-                offset += 8
-            }
+        var offset = 0
+        while offset < whole {
+            let m = Self.word(message, offset)
+            v3 ^= m
+            round(); round()
+            v0 ^= m
+            offset += 8
         }
         var last = UInt64(truncatingIfNeeded: message.count) << 56
         for index in whole..<message.count { last |= UInt64(message[index]) << (8 * UInt64(index - whole)) }
@@ -54,10 +52,12 @@ public struct SipHash128: Sendable {
         return (low, v0 ^ v1 ^ v2 ^ v3)
     }
 
+    /// The little-endian word at `offset` (which has 8 bytes after it). The closure captures
+    /// nothing mutable: the state words captured by `round` in a closure would each be checked
+    /// for exclusive access at run time, many times slower.
     private static func word(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
-        return value
+        precondition(offset >= 0 && offset + 8 <= bytes.count, "a SipHash word past the end")
+        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
     }
 }
 
