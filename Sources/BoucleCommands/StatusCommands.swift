@@ -4,7 +4,7 @@ import BoucleStore
 
 /// `boucle status` and `boucle conflicts`.
 enum StatusCommands {
-    static let verify = OptionSpec.flag("--verify", help: "recompute the state digest from every record and check the one kept by the writes")
+    static let verify = OptionSpec.flag("--verify", help: "recompute the state digest and the pending count from every record and check the ones kept by the writes")
 
     static let status = Command(
         "status",
@@ -13,9 +13,12 @@ enum StatusCommands {
     ) { context in
         let store = try context.openStore()
         if context.arguments.flag(verify) {
-            let (digest, wasRight) = try store.verifyDigest()
-            guard wasRight else {
+            let (digest, digestWasRight) = try store.verifyDigest()
+            guard digestWasRight else {
                 throw CommandFailure("the digest kept by the writes was wrong: it is repaired (\(digest)); please report it")
+            }
+            guard try store.verifyPending() else {
+                throw CommandFailure("the pending count kept by the writes was wrong: it is repaired; please report it")
             }
         }
         let status = try store.status()

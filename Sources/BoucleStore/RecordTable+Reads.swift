@@ -180,10 +180,11 @@ extension RecordTable {
 
     /// The located rows of `groups` nearest `center` (ties by id), no further than `within`:
     /// the first `limit`, and how many there are in all. Without `within`, the search circle
-    /// grows from 1 km until it holds `limit` rows or the whole Earth.
+    /// grows from 250 m, four times wider each time, until it holds `limit` rows or the whole
+    /// Earth (in a dense city the first circle is enough; elsewhere the small ones cost little).
     private func nearest(_ query: RecordQuery, to center: Coordinate, in groups: [Group], remote: Bool? = nil)
         throws -> (found: [(id: UUIDString, distance: Double)], total: Int) {
-        var radius = query.within ?? 1_000
+        var radius = query.within ?? 250
         while true {
             let found = try located(query.collection, groups: groups, around: center, radius: radius, remote: remote)
             let covers = query.within != nil || radius >= GreatCircle.halfCircumference

@@ -146,11 +146,12 @@ struct RecordTable {
     }
 
     /// Writes the state of record `id` with row sequence `seq`, and its read columns, in place
-    /// of `previous` (its stored state, nil when new here) in the counts.
-    func save(_ id: UUIDString, _ state: RecordState, seq: Int64, previous: RecordState?) throws {
+    /// of `previous` (its stored state and row sequence, nil when new here) in the counts.
+    func save(_ id: UUIDString, _ state: RecordState, seq: Int64, previous: (state: RecordState, seq: Int64)?) throws {
         let read = ReadColumns(state)
-        if let previous { counts.note(id, previous, scope: scope, -1) }
+        if let previous { counts.note(id, previous.state, scope: scope, -1) }
         counts.note(id, state, read: read, scope: scope, 1)
+        counts.noteRowSeq(from: previous?.seq, to: seq)
         try db.run(
             """
             INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
@@ -180,6 +181,7 @@ struct RecordTable {
         )
         guard db.changes == 1 else { return false }
         counts.note(change.collection, read, team: change.team, scope: scope, 1)
+        counts.noteRowSeq(from: nil, to: seq)
         if counts.keepsDigest {
             counts.noteInDigest(newRecord?.digestHash ?? StateDigest.recordHash(RecordState.canonicalJSON(newFrom: change, fields: values)), 1)
         }
@@ -214,7 +216,7 @@ struct RecordTable {
             throw StoreError.merge(error)
         }
         guard allowed else { return MergeEffect(changed: false, conflicts: [], newlyDeleted: false, heldBack: outcome.changed) }
-        if outcome.changed { try save(change.id, outcome.state, seq: seq, previous: existing) }
+        if outcome.changed { try save(change.id, outcome.state, seq: seq, previous: row) }
         return MergeEffect(changed: outcome.changed, conflicts: outcome.conflicts,
                            newlyDeleted: outcome.state.tombstone != nil && existing?.tombstone == nil, previousSeq: row?.seq)
     }
@@ -297,9 +299,10 @@ struct RecordTable {
         Int(try db.queryFirst("SELECT coalesce(sum(live), 0) FROM record_counts WHERE scope = ?", [.integer(scope)]) { $0.int64(0) } ?? 0)
     }
 
-    /// How many records have a row sequence above `seq`.
-    func count(changedAfter seq: Int64) throws -> Int {
-        Int(try db.queryFirst("SELECT count(*) FROM records WHERE scope = ? AND seq > ?", [.integer(scope), .integer(seq)]) { $0.int64(0) } ?? 0)
+    /// How many records have a row sequence above `seq` (and at most `upTo`).
+    func count(changedAfter seq: Int64, upTo: Int64 = .max) throws -> Int {
+        Int(try db.queryFirst("SELECT count(*) FROM records WHERE scope = ? AND seq > ? AND seq <= ?",
+                              [.integer(scope), .integer(seq), .integer(upTo)]) { $0.int64(0) } ?? 0)
     }
 
     /// The ids that start with `prefix` (lowercase hex and dashes), at most `limit`.
@@ -310,7 +313,10 @@ struct RecordTable {
 
     /// Removes record `id`'s row altogether (no tombstone: the record is forgotten).
     func remove(_ id: UUIDString) throws {
-        if let state = try load(id) { counts.note(id, state, scope: scope, -1) }
+        if let row = try loadRow(id) {
+            counts.note(id, row.state, scope: scope, -1)
+            counts.noteRowSeq(from: row.seq, to: nil)
+        }
         try db.run("DELETE FROM records WHERE scope = ? AND id = ?", [.integer(scope), .text(id.rawValue)])
     }
 
@@ -323,9 +329,12 @@ struct RecordTable {
                 [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
             ) { row in
                 let id = try RecordTable.id(row, 6)
-                return (id, try RecordTable.decode(row, from: 0, id: id))
+                return (id, try RecordTable.decode(row, from: 0, id: id), row.int64(5))
             }
-            for (id, state) in purged { counts.note(id, state, scope: scope, -1) }
+            for (id, state, seq) in purged {
+                counts.note(id, state, scope: scope, -1)
+                counts.noteRowSeq(from: seq, to: nil)
+            }
         }
         try db.run(
             "DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
@@ -457,8 +466,12 @@ final class WriteLedger {
     }
 
     private var deltas: [Key: Counts] = [:]
-    /// Whether the rows' digest is kept (a replica's; a server does not show one).
+    /// Whether the rows' digest and pending rows are kept (a replica's; a server has neither).
     let keepsDigest: Bool
+    /// On a replica, the push cursor when the transaction began (`pushed_seq`): rows above it
+    /// are pending. `pendingDelta` is how many more rows are above it than when it began.
+    var pendingAbove: Int64 = 0
+    private(set) var pendingDelta = 0
     private var added = StateDigest()
     private var removed = StateDigest()
 
@@ -473,6 +486,15 @@ final class WriteLedger {
             note(state.collection, read ?? ReadColumns(state, building: false), team: state.team, scope: scope, delta)
         }
         if keepsDigest { noteInDigest(StateDigest.recordHash(state.canonicalJSON(id: id)), delta) }
+    }
+
+    /// Notes a row's sequence moving from `old` to `new` (nil: the row did not exist, or no
+    /// longer does), for the count of pending rows.
+    func noteRowSeq(from old: Int64?, to new: Int64?) {
+        guard keepsDigest else { return }
+        let wasPending = (old ?? .min) > pendingAbove
+        let isPending = (new ?? .min) > pendingAbove
+        if wasPending != isPending { pendingDelta += isPending ? 1 : -1 }
     }
 
     /// Adds (`delta` 1) or takes away (`delta` -1) a record's digest hash.
@@ -514,6 +536,7 @@ final class WriteLedger {
     /// Forgets the changes noted since the last flush (their transaction rolled back).
     func discard() {
         deltas = [:]
+        pendingDelta = 0
         added = StateDigest()
         removed = StateDigest()
     }

@@ -44,9 +44,22 @@ extension ReplicaStore {
         )
     }
 
-    /// Records changed here (by edits or imports) and not yet pushed to a server.
+    /// Records changed here (by edits or imports) and not yet pushed to a server: the count the
+    /// writes keep (counted afresh on a file made before they kept it).
     public func pendingRecords() throws -> Int {
-        try table.count(changedAfter: try metaInt(.pushedSeq))
+        if let kept = try meta(.pending).flatMap({ Int($0) }) { return kept }
+        return try table.count(changedAfter: try metaInt(.pushedSeq))
+    }
+
+    /// Counts the pending records afresh (`status --verify`) and compares the count with the one
+    /// the writes kept; a difference is repaired. True when the kept one was right.
+    public func verifyPending() throws -> Bool {
+        try write {
+            let counted = try table.count(changedAfter: try metaInt(.pushedSeq))
+            let kept = try meta(.pending).flatMap { Int($0) }
+            if kept != counted { try setMeta(.pending, String(counted)) }
+            return kept == counted
+        }
     }
 
     /// This replica's state digest (Protocol/SPEC.md §3), as its writes keep it.

@@ -172,13 +172,13 @@ extension ReplicaStore {
             let pushed = try metaInt(.pushedSeq)
             let now = environment.now()
             resetClock(toWallClock: now)
-            var stale: [(UUIDString, RecordState)] = []
+            var stale: [(UUIDString, RecordState, Int64)] = []
             func isStale(_ stamp: Stamp) -> Bool { stamp.replica == replicaID && stamp.hlc.milliseconds > now }
-            try table.forEach(changedSince: pushed) { id, state, _ in
+            try table.forEach(changedSince: pushed) { id, state, seq in
                 let ahead = state.fields.values.contains { $0.seq > pushed && isStale($0.stamp) } || (state.tombstone.map(isStale) ?? false)
-                if ahead { stale.append((id, state)) }
+                if ahead { stale.append((id, state, seq)) }
             }
-            for (id, previous) in stale {
+            for (id, previous, previousSeq) in stale {
                 var state = previous
                 // One fresh stamp per record: its re-stamped fields travel as one change.
                 let stamp = try nextStamp()
@@ -186,7 +186,7 @@ extension ReplicaStore {
                 for (name, register) in state.fields where register.seq > pushed && isStale(register.stamp) {
                     state.fields[name]?.stamp = stamp
                 }
-                try table.save(id, state, seq: nextSeq(), previous: previous)
+                try table.save(id, state, seq: nextSeq(), previous: (previous, previousSeq))
             }
             return stale.count
         }

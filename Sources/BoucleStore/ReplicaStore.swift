@@ -148,6 +148,8 @@ public final class ReplicaStore {
         /// The sequence up to which everything is on the server; the last record of the
         /// batches accepted since, during a push.
         case pushedSeq = "pushed_seq", pushAfter = "push_after"
+        /// How many rows are above `pushed_seq` (pending), kept by each write.
+        case pending
         /// The pull cursor: where the last complete pull ended, and the last page received since.
         case pullSince = "pull_since", pullAfter = "pull_after"
         /// Wall-clock milliseconds of the last successful sync.
@@ -184,10 +186,13 @@ public final class ReplicaStore {
                 clock = HLC(rawValue: UInt64(bitPattern: try metaInt(.clock)))
                 seq = try metaInt(.seq)
                 tenant = try meta(.tenant) ?? tenant
+                let pushedBefore = try metaInt(.pushedSeq)
+                table.counts.pendingAbove = pushedBefore
                 let result = try body()
                 try setMeta(.clock, String(Int64(bitPattern: clock.rawValue)))
                 try setMeta(.seq, String(seq))
                 try setMeta(.tenant, tenant)
+                try savePending(pushedBefore: pushedBefore)
                 try table.counts.flush(db)
                 return result
             }
@@ -200,6 +205,22 @@ public final class ReplicaStore {
         }
         if erasedData { try checkpoint() }
         return result
+    }
+
+    /// Keeps meta `pending` (the rows above `pushed_seq`) right at the end of a write: the rows
+    /// it wrote or removed (`WriteLedger.pendingDelta`), and the rows the push cursor passed if
+    /// it moved (counted through the sequence index: a push's batch, not the replica). A file
+    /// without the count (made before it was kept) gets it counted once.
+    private func savePending(pushedBefore: Int64) throws {
+        let pushedAfter = try metaInt(.pushedSeq)
+        guard let kept = try meta(.pending).flatMap({ Int($0) }) else {
+            try setMeta(.pending, String(try table.count(changedAfter: pushedAfter)))
+            return
+        }
+        var pending = kept + table.counts.pendingDelta
+        if pushedAfter > pushedBefore { pending -= try table.count(changedAfter: pushedBefore, upTo: pushedAfter) }
+        if pushedAfter < pushedBefore { pending += try table.count(changedAfter: pushedAfter, upTo: pushedBefore) }
+        try setMeta(.pending, String(pending))
     }
 
     /// Notes that the current write erased personal data: the WAL is checkpointed after it.

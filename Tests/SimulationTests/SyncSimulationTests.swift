@@ -368,7 +368,8 @@ final class Simulation {
         return handled.response
     }
 
-    /// Every replica and a fresh clone hold the same state, and no acknowledged write is lost.
+    /// Every replica and a fresh clone hold the same state, every replica's kept figures are right,
+    /// and no acknowledged write is lost.
     func check() throws {
         let clone = try ReplicaStore.create(at: folder.appendingPathComponent("clone.db").path, team: "nord", environment: clock.environment)
         let token = peers[0].token
@@ -380,6 +381,16 @@ final class Simulation {
             let difference = mine.symmetricDifference(theirs).sorted().map { (mine.contains($0) ? "replica: " : "clone:   ") + $0.prefix(300) }
             throw Failure(description: "replica \(index) (\(peer.team), \(peer.role.rawValue)) differs from a fresh clone:\n"
                 + difference.joined(separator: "\n"))
+        }
+        // The figures the writes keep (digest, pending count) equal counting afresh, on every
+        // replica whatever happened to it (restores, re-syncs, purges, deferred changes).
+        for (index, peer) in peers.enumerated() {
+            guard try peer.store.verifyPending() else {
+                throw Failure(description: "replica \(index) (\(peer.team), \(peer.role.rawValue)) kept a wrong pending count")
+            }
+            guard try peer.store.verifyDigest().wasRight else {
+                throw Failure(description: "replica \(index) (\(peer.team), \(peer.role.rawValue)) kept a wrong digest")
+            }
         }
         for write in acknowledged {
             guard let state = try? clone.record(write.id).state else { continue }   // deleted: a delete wins
