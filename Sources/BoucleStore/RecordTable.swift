@@ -66,11 +66,22 @@ struct RecordTable {
             PRIMARY KEY(scope, id)
         );
         CREATE INDEX IF NOT EXISTS records_by_seq ON records(scope, seq);
-        """ + readSchema
+        """ + countsSchema
 
-    /// The read columns' indexes and `record_counts` (added to older files by `upgrade`, once
-    /// the columns exist).
-    static let readSchema = """
+    /// `record_counts`, on a replica and a server (added to older files by `upgrade`, once the
+    /// read columns exist).
+    static let countsSchema = """
+        CREATE TABLE IF NOT EXISTS record_counts(
+            scope INTEGER NOT NULL, collection TEXT NOT NULL, category TEXT NOT NULL, status TEXT NOT NULL, team TEXT NOT NULL,
+            live INTEGER NOT NULL, remote INTEGER NOT NULL, located INTEGER NOT NULL, located_remote INTEGER NOT NULL,
+            PRIMARY KEY(scope, collection, category, status, team)
+        ) WITHOUT ROWID;
+        """
+
+    /// The read columns' indexes, on a replica only: `list`, `--near` and `match` read through
+    /// them; a server reads by sequence (pulls) and from the counts (`stats`), and does not pay
+    /// for them on every push.
+    static let readIndexes = """
         CREATE INDEX IF NOT EXISTS records_by_group ON records(scope, collection, category, status, id) WHERE deleted IS NULL;
         CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, lat, lon, remote, id)
             WHERE deleted IS NULL AND lat IS NOT NULL;
@@ -78,11 +89,6 @@ struct RecordTable {
         CREATE INDEX IF NOT EXISTS records_unlocated ON records(scope, collection, category, status, id)
             WHERE deleted IS NULL AND lat IS NULL AND remote = 0;
         CREATE INDEX IF NOT EXISTS records_by_building ON records(scope, collection, building) WHERE deleted IS NULL AND building IS NOT NULL;
-        CREATE TABLE IF NOT EXISTS record_counts(
-            scope INTEGER NOT NULL, collection TEXT NOT NULL, category TEXT NOT NULL, status TEXT NOT NULL, team TEXT NOT NULL,
-            live INTEGER NOT NULL, remote INTEGER NOT NULL, located INTEGER NOT NULL, located_remote INTEGER NOT NULL,
-            PRIMARY KEY(scope, collection, category, status, team)
-        ) WITHOUT ROWID;
         """
 
     /// Drops the read columns' indexes, for a bulk write (`BulkWrite`): SQLite then builds them
@@ -97,7 +103,7 @@ struct RecordTable {
 
     /// Builds the read columns' indexes again (`dropReadIndexes`).
     func restoreReadIndexes() throws {
-        try db.execute(RecordTable.readSchema)
+        try db.execute(RecordTable.readIndexes)
     }
 
     /// True for a file made before the read columns.
@@ -105,9 +111,9 @@ struct RecordTable {
         try db.queryFirst("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'category'") { $0.int64(0) } == 0
     }
 
-    /// Adds the read columns, their indexes and the counts to a file made before them, filled
-    /// from every row (one pass, in the caller's transaction).
-    static func upgrade(_ db: Database) throws {
+    /// Adds the read columns, the counts and (on a replica, `withIndexes`) the read indexes to a
+    /// file made before them, filled from every row (one pass, in the caller's transaction).
+    static func upgrade(_ db: Database, withIndexes: Bool) throws {
         guard try needsUpgrade(db) else { return }
         try db.execute("""
             ALTER TABLE records ADD COLUMN category TEXT;
@@ -124,7 +130,7 @@ struct RecordTable {
             try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ? WHERE scope = ? AND id = ?",
                        read.bindings + [.integer(scope), .text(id.rawValue)])
         }
-        try db.execute(readSchema)
+        try db.execute(countsSchema + (withIndexes ? readIndexes : ""))
         try db.execute("""
             INSERT INTO record_counts SELECT scope, collection, coalesce(category, ''), coalesce(status, ''), team, count(*),
                     sum(remote), sum(lat IS NOT NULL), sum(remote AND lat IS NOT NULL)

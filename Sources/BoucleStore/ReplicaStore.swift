@@ -90,7 +90,7 @@ public final class ReplicaStore {
             if try db.queryFirst("SELECT count(*) FROM sqlite_master WHERE name = 'held_back'", row: { $0.int64(0) }) == 0 {
                 try db.execute(heldBackSchema)
             }
-            if try RecordTable.needsUpgrade(db) { try db.transaction { try RecordTable.upgrade(db) } }
+            if try RecordTable.needsUpgrade(db) { try db.transaction { try RecordTable.upgrade(db, withIndexes: true) } }
             if try WriteLedger.storedDigest(db) == nil {
                 // A replica made before the digest was kept by its writes: computed once.
                 try db.transaction { try WriteLedger.store(try RecordTable(db: db, scope: 0, counts: WriteLedger(keepsDigest: true)).recomputedDigest(), db) }
@@ -113,7 +113,7 @@ public final class ReplicaStore {
         try db.execute(pragmas)
     }
 
-    private static let schema = RecordTable.schema + heldBackSchema + """
+    private static let schema = RecordTable.schema + RecordTable.readIndexes + heldBackSchema + """
         CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS conflicts(
             n INTEGER PRIMARY KEY,

@@ -104,7 +104,7 @@ public final class ServerStore {
             self.serverID = id
             generation = meta[MetaKey.generation.rawValue].flatMap { UUIDString($0) } ?? .zero
             try upgrade(meta)
-            if try RecordTable.needsUpgrade(db) { try writeTransaction { try RecordTable.upgrade(db) } }
+            if try RecordTable.needsUpgrade(db) { try writeTransaction { try RecordTable.upgrade(db, withIndexes: false) } }
         } catch let error as SQLiteError {
             if error.isCorruptOrNotADatabase { throw StoreError.notAServerDatabase(path: path) }
             throw StoreError.database(error)
