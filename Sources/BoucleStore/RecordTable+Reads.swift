@@ -209,19 +209,33 @@ extension RecordTable {
     private func located(_ collection: RecordCollection, groups: [Group], around center: Coordinate, radius: Double,
                          remote: Bool?, first: Bool = false) throws -> [(id: UUIDString, distance: Double)] {
         let box = GreatCircle.box(around: center, radius: radius)
+        let boxBindings: [SQLValue] = [.real(box.minLat), .real(box.maxLat), .real(box.minLon), .real(box.maxLon)]
+        // The box's cells, row by row; a box too tall for the grid is read as a whole band.
+        let cells = PointGrid.ranges(minLat: box.minLat, maxLat: box.maxLat, minLon: box.minLon, maxLon: box.maxLon)
         var found: [(id: UUIDString, distance: Double)] = []
-        for group in groups where !(first && !found.isEmpty) {
-            let bindings = groupBindings(collection, group) + [.real(box.minLat), .real(box.maxLat), .real(box.minLon), .real(box.maxLon)]
-            let statement = try db.statement("""
-                SELECT id, lat, lon, remote FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ?
-                    AND deleted IS NULL AND lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
-                """)
+        func scan(_ statement: Statement, _ bindings: [SQLValue]) throws {
             try statement.scanRows(binding: bindings) {
                 if let remote, (statement.int64(3) == 1) != remote { return true }
                 let distance = GreatCircle.distance(center, Coordinate(lat: statement.double(1), lon: statement.double(2)))
                 guard distance <= radius, let id = statement.text(0).flatMap(UUIDString.init) else { return true }
                 found.append((id, distance))
                 return !first
+            }
+        }
+        for group in groups where !(first && !found.isEmpty) {
+            guard let cells else {
+                try scan(try db.statement("""
+                    SELECT id, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
+                        AND status IS ? AND deleted IS NULL AND lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
+                    """), groupBindings(collection, group) + boxBindings)
+                continue
+            }
+            for range in cells where !(first && !found.isEmpty) {
+                try scan(try db.statement("""
+                    SELECT id, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
+                        AND status IS ? AND deleted IS NULL AND lat IS NOT NULL AND cell BETWEEN ? AND ?
+                        AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
+                    """), groupBindings(collection, group) + [.integer(range.lowerBound), .integer(range.upperBound)] + boxBindings)
             }
         }
         return found.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }

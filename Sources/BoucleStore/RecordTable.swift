@@ -63,6 +63,7 @@ struct RecordTable {
             lon REAL,
             remote INTEGER NOT NULL DEFAULT 0,
             building TEXT,
+            cell INTEGER,
             PRIMARY KEY(scope, id)
         );
         CREATE INDEX IF NOT EXISTS records_by_seq ON records(scope, seq);
@@ -83,7 +84,7 @@ struct RecordTable {
     /// for them on every push.
     static let readIndexes = """
         CREATE INDEX IF NOT EXISTS records_by_group ON records(scope, collection, category, status, id) WHERE deleted IS NULL;
-        CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, lat, lon, remote, id)
+        CREATE INDEX IF NOT EXISTS records_by_point ON records(scope, collection, category, status, cell, lat, lon, remote, id)
             WHERE deleted IS NULL AND lat IS NOT NULL;
         CREATE INDEX IF NOT EXISTS records_remote ON records(scope, collection, category, status, id) WHERE deleted IS NULL AND remote = 1;
         CREATE INDEX IF NOT EXISTS records_unlocated ON records(scope, collection, category, status, id)
@@ -122,12 +123,13 @@ struct RecordTable {
             ALTER TABLE records ADD COLUMN lon REAL;
             ALTER TABLE records ADD COLUMN remote INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE records ADD COLUMN building TEXT;
+            ALTER TABLE records ADD COLUMN cell INTEGER;
             """)
         let rows = try db.query("SELECT scope, id FROM records WHERE deleted IS NULL") { ($0.int64(0), $0.text(1).flatMap { UUIDString($0) }) }
         for (scope, id) in rows {
             guard let id, let state = try RecordTable(db: db, scope: scope, counts: WriteLedger(keepsDigest: false)).load(id) else { continue }
             let read = ReadColumns(state)
-            try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ? WHERE scope = ? AND id = ?",
+            try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ?, cell = ? WHERE scope = ? AND id = ?",
                        read.bindings + [.integer(scope), .text(id.rawValue)])
         }
         try db.execute(countsSchema + (withIndexes ? readIndexes : ""))
@@ -160,11 +162,12 @@ struct RecordTable {
         counts.noteRowSeq(from: previous?.seq, to: seq)
         try db.run(
             """
-            INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building, cell)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(scope, id) DO UPDATE SET collection = excluded.collection, team = excluded.team, deleted = excluded.deleted,
                     fields = excluded.fields, seq = excluded.seq, deleted_prev = excluded.deleted_prev, category = excluded.category,
-                    status = excluded.status, lat = excluded.lat, lon = excluded.lon, remote = excluded.remote, building = excluded.building
+                    status = excluded.status, lat = excluded.lat, lon = excluded.lon, remote = excluded.remote, building = excluded.building,
+                    cell = excluded.cell
             """,
             [.integer(scope), .text(id.rawValue), .text(state.collection.rawValue), .text(state.team),
              state.tombstone.map { .text($0.description) } ?? .null, .blob(FieldsCodec.encode(state.fields, rowSeq: seq)), .integer(seq),
@@ -179,8 +182,8 @@ struct RecordTable {
         let read = newRecord?.read ?? ReadColumns(change.collection, values)
         try db.run(
             """
-            INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building)
-                VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, id) DO NOTHING
+            INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building, cell)
+                VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(scope, id) DO NOTHING
             """,
             [.integer(scope), .text(change.id.rawValue), .text(change.collection.rawValue), .text(change.team), .blob(fields), .integer(seq)]
                 + read.bindings
@@ -410,8 +413,9 @@ struct RecordTable {
 }
 
 /// The columns a live row carries for reads, derived from its fields: `category` and `status`
-/// (text fields of those names), `lat` and `lon` (both numbers, or neither), `remote` (1 when
-/// true), `building` (`AddressKey` of the address). A tombstone carries none.
+/// (text fields of those names), `lat` and `lon` (both numbers, or neither) and their `cell`
+/// (`PointGrid`), `remote` (1 when true), `building` (`AddressKey` of the address). A tombstone
+/// carries none.
 struct ReadColumns: Sendable {
     var category: String?
     var status: String?
@@ -442,10 +446,35 @@ struct ReadColumns: Sendable {
         building = withBuilding ? text("address").flatMap(AddressKey.make) : nil
     }
 
-    /// The bindings of `category, status, lat, lon, remote, building`.
+    /// The bindings of `category, status, lat, lon, remote, building, cell`.
     var bindings: [SQLValue] {
         [category.map { .text($0) } ?? .null, status.map { .text($0) } ?? .null, point.map { .real($0.lat) } ?? .null,
-         point.map { .real($0.lon) } ?? .null, .integer(remote ? 1 : 0), building.map { .text($0) } ?? .null]
+         point.map { .real($0.lon) } ?? .null, .integer(remote ? 1 : 0), building.map { .text($0) } ?? .null,
+         point.map { .integer(PointGrid.cell($0)) } ?? .null]
+    }
+}
+
+/// The grid of the point index: cells of 0.005° of latitude by 0.005° of longitude (about 550 m
+/// by 390 m in Lyon), numbered row by row (`row * rowWidth + column`), so that the cells of one
+/// row of a box are one range of the index. A box is read row by row: a circle of 300 m in a
+/// dense city reads the few cells around it instead of a whole band of latitudes.
+enum PointGrid {
+    static let degrees = 0.005
+    static let rowWidth: Int64 = 100_000
+    /// Boxes spanning more rows are read as one band of latitudes (a wide search, rare).
+    static let maxRows: Int64 = 64
+
+    static func row(_ lat: Double) -> Int64 { Int64(((lat + 90) / degrees).rounded(.down)) }
+    static func column(_ lon: Double) -> Int64 { Int64(((lon + 180) / degrees).rounded(.down)) }
+    static func cell(_ point: Coordinate) -> Int64 { row(point.lat) * rowWidth + column(point.lon) }
+
+    /// The cells of the box, one range per row; nil when it spans more than `maxRows` rows.
+    /// (Every step is monotonic, so a point inside the box has its cell in a range.)
+    static func ranges(minLat: Double, maxLat: Double, minLon: Double, maxLon: Double) -> [ClosedRange<Int64>]? {
+        let rows = row(minLat)...row(maxLat)
+        guard rows.count <= maxRows else { return nil }
+        let columns = column(minLon)...column(maxLon)
+        return rows.map { ($0 * rowWidth + columns.lowerBound)...($0 * rowWidth + columns.upperBound) }
     }
 }
 
