@@ -464,8 +464,15 @@ enum PointGrid {
     /// Boxes spanning more rows are read as one band of latitudes (a wide search, rare).
     static let maxRows: Int64 = 64
 
-    static func row(_ lat: Double) -> Int64 { Int64(((lat + 90) / degrees).rounded(.down)) }
-    static func column(_ lon: Double) -> Int64 { Int64(((lon + 180) / degrees).rounded(.down)) }
+    static func row(_ lat: Double) -> Int64 { index((lat + 90) / degrees, last: 180 / degrees) }
+    static func column(_ lon: Double) -> Int64 { index((lon + 180) / degrees, last: 360 / degrees) }
+
+    /// `position` rounded down, within 0…`last`: changes are checked to hold latitudes and
+    /// longitudes in range, but a file edited by hand must not make a conversion trap.
+    private static func index(_ position: Double, last: Double) -> Int64 {
+        guard position.isFinite else { return 0 }
+        return Int64(min(max(position.rounded(.down), 0), last))
+    }
     static func cell(_ point: Coordinate) -> Int64 { row(point.lat) * rowWidth + column(point.lon) }
 
     /// The cells of the box, one range per row; nil when it spans more than `maxRows` rows.

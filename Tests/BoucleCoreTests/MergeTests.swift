@@ -1,4 +1,5 @@
 import BoucleCore
+import Foundation
 import XCTest
 
 /// One test per rule of Protocol/SPEC.md §3 (the rule is also written atop Merge.swift).
@@ -195,5 +196,33 @@ extension MergeTests {
         let other = set(["title": .text("banana")], at: stamp(4))
         XCTAssertEqual(try merged([one, other]).0?.fields["title"]?.value, .text("banana"))
         XCTAssertEqual(try merged([other, one]).0?.fields["title"]?.value, .text("banana"))
+    }
+
+    /// The fast path an import takes for a record new here (`canonicalJSON(newFrom:fields:)`,
+    /// without building the state) writes the same canonical line as merging the change into
+    /// nothing, on random set changes (seeded; `BOUCLE_SEED` replays).
+    func testTheNewRecordLineEqualsTheMergedOne() throws {
+        let seed = ProcessInfo.processInfo.environment["BOUCLE_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        print("MergeTests new-record seed \(seed) (replay with BOUCLE_SEED=\(seed))")
+        var generator = SeededGenerator(seed: seed)
+        let texts = ["", "Courses", "é\"\\\n\u{1}", "🚲 vélo", String(repeating: "a", count: 300)]
+        for round in 0..<500 {
+            var fields: [String: FieldValue] = [:]
+            for name in ["category", "title", "details", "address", "phone", "contact_name"] where Bool.random(using: &generator) {
+                fields[name] = .text(texts.randomElement(using: &generator) ?? "")
+            }
+            if Bool.random(using: &generator) {
+                fields["lat"] = .number(Double.random(in: -90...90, using: &generator))
+                fields["lon"] = .number(Double.random(in: -180...180, using: &generator))
+            }
+            if Bool.random(using: &generator) { fields["remote"] = .bool(Bool.random(using: &generator)) }
+            if fields.isEmpty || Bool.random(using: &generator) { fields["status"] = Bool.random(using: &generator) ? .text("open") : .null }
+            let prev = Bool.random(using: &generator) ? fields.keys.first.map { [$0: stamp(1)] } ?? [:] : [:]
+            let change = Change(collection: .offer, id: UUIDString.random(using: &generator), team: ["nord", "sud-est"].randomElement(using: &generator) ?? "nord",
+                                stamp: stamp(UInt64.random(in: 2...1_000_000, using: &generator), Bool.random(using: &generator) ? replicaA : replicaB),
+                                operation: .set(fields), prev: prev)
+            let merged = try RecordState.merge(change, into: nil, seq: 7).state
+            XCTAssertEqual(RecordState.canonicalJSON(newFrom: change, fields: fields), merged.canonicalJSON(id: change.id), "seed \(seed), round \(round)")
+        }
     }
 }
