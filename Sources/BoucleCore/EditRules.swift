@@ -25,14 +25,15 @@ public enum EditRules {
         .category: ["slug", "label"],
     ]
 
-    /// What the rules may look at besides the edited record: the replica's live records.
+    /// What the rules may look at besides the edited record: the replica's live records. A
+    /// lookup that fails throws (the edit fails with it), never passes for "none".
     public struct Surroundings {
         /// The collection of the live record `id`, or nil when there is none.
-        public var collectionOf: (UUIDString) -> RecordCollection?
+        public var collectionOf: (UUIDString) throws -> RecordCollection?
         /// The slugs of the live categories.
-        public var categories: () -> Set<String>
+        public var categories: () throws -> Set<String>
 
-        public init(collectionOf: @escaping (UUIDString) -> RecordCollection?, categories: @escaping () -> Set<String>) {
+        public init(collectionOf: @escaping (UUIDString) throws -> RecordCollection?, categories: @escaping () throws -> Set<String>) {
             self.collectionOf = collectionOf
             self.categories = categories
         }
@@ -42,7 +43,7 @@ public enum EditRules {
     /// edit (nil for a new record, which has had its defaults applied); `changes` the values the
     /// edit sets (`.null` clears a field).
     public static func violation(_ collection: RecordCollection, existing: [String: FieldValue]?, changes: [String: FieldValue],
-                                 in surroundings: Surroundings) -> EditViolation? {
+                                 in surroundings: Surroundings) throws -> EditViolation? {
         let result = (existing ?? [:]).merging(changes) { $1 }.filter { $0.value != .null }
         if existing == nil {
             let missing = (required[collection] ?? []).filter { result[$0] == nil }
@@ -54,12 +55,12 @@ public enum EditRules {
             return .latLonApart
         }
         if collection == .offer || collection == .request, case .text(let slug)? = changes["category"] {
-            let known = surroundings.categories()
+            let known = try surroundings.categories()
             if !known.contains(slug) { return .unknownCategory(slug, known: known.sorted()) }
         }
         for (field, target) in references(collection) {
             guard case .text(let text)? = changes[field] else { continue }
-            guard let id = UUIDString(text), surroundings.collectionOf(id) == target else {
+            guard let id = UUIDString(text), try surroundings.collectionOf(id) == target else {
                 return .missingReference(field: field, target)
             }
         }

@@ -63,7 +63,7 @@ extension ReplicaStore {
             (collection, id, existing) = (state.collection, target, state)
             changes = fields.filter { (state.fields[$0.key]?.value ?? .null) != $0.value }
         }
-        if let violation = EditRules.violation(collection, existing: existing.map { $0.fields.mapValues(\.value) }, changes: changes,
+        if let violation = try EditRules.violation(collection, existing: existing.map { $0.fields.mapValues(\.value) }, changes: changes,
                                                in: surroundings) {
             throw StoreError.edit(violation)
         }
@@ -92,11 +92,11 @@ extension ReplicaStore {
     private var surroundings: EditRules.Surroundings {
         EditRules.Surroundings(
             collectionOf: { [table] id in
-                guard let state = try? table.load(id), state.tombstone == nil else { return nil }
+                guard let state = try table.load(id), state.tombstone == nil else { return nil }
                 return state.collection
             },
             categories: { [table] in
-                Set(((try? table.live(in: .category)) ?? []).compactMap { record -> String? in
+                Set(try table.live(in: .category).compactMap { record -> String? in
                     if case .text(let slug)? = record.1.fields["slug"]?.value { return slug }
                     return nil
                 })
