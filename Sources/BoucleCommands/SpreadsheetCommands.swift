@@ -115,7 +115,7 @@ enum SpreadsheetColumns {
     /// A cell read as a value of `kind`; text is kept as it is, other kinds are trimmed.
     static func value(_ cell: String, kind: FieldKind, column: String, line: Int) throws -> FieldValue {
         if kind == .text { return cell.isEmpty ? .null : .text(cell) }
-        var text = cell.trimmingCharacters(in: .whitespaces)
+        var text = CSV.trimmed(cell)
         if kind == .uuid { text = text.lowercased() }
         // A decimal comma, as French spreadsheets write numbers: 45,7627.
         if case .number = kind, text.filter({ $0 == "," }).count == 1, !text.contains(".") {
@@ -166,7 +166,7 @@ struct SpreadsheetRows {
             var values: [String: FieldValue] = [:]
             for (name, cell) in zip(names, row.cells) {
                 if name == "id" {
-                    let text = cell.trimmingCharacters(in: .whitespaces).lowercased()
+                    let text = CSV.trimmed(cell).lowercased()
                     guard text.isEmpty || UUIDString(text) != nil else {
                         throw SpreadsheetError("line \(row.line): column id must be a record id (a UUID) or empty")
                     }

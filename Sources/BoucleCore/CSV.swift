@@ -1,3 +1,5 @@
+import Foundation
+
 /// Comma-separated values as spreadsheets write them (RFC 4180, and French Excel's `;`): pure,
 /// bytes in and rows out.
 ///
@@ -63,6 +65,15 @@ public enum CSV {
         var out: [UInt8] = dialect.byteOrderMark ? byteOrderMark : []
         for row in rows { appendRow(row, to: &out, dialect: dialect) }
         return out
+    }
+
+    /// `cell` without the spaces and tabs around it (`CharacterSet.whitespaces`, no-break spaces
+    /// included), as cells of numbers, ids and headers are read. A cell with none, the usual case,
+    /// is returned as it is, without going through Foundation (every `White_Space` character that
+    /// `.whitespaces` holds is `Character.isWhitespace`; a test compares both on random cells).
+    public static func trimmed(_ cell: String) -> String {
+        guard cell.first?.isWhitespace == true || cell.last?.isWhitespace == true else { return cell }
+        return cell.trimmingCharacters(in: .whitespaces)
     }
 
     static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]

@@ -89,14 +89,15 @@ extension ReplicaStore {
     }
 
     /// What `EditRules` may look at: this replica's live records.
-    private var surroundings: EditRules.Surroundings {
+    var surroundings: EditRules.Surroundings {
         EditRules.Surroundings(
             collectionOf: { [table] id in
                 guard let state = try table.load(id), state.tombstone == nil else { return nil }
                 return state.collection
             },
-            categories: { [table] in
-                Set(try table.live(in: .category).compactMap { record -> String? in
+            categories: { [table, categoriesDuringImport] in
+                if let categoriesDuringImport { return categoriesDuringImport }
+                return Set(try table.live(in: .category).compactMap { record -> String? in
                     if case .text(let slug)? = record.1.fields["slug"]?.value { return slug }
                     return nil
                 })

@@ -43,6 +43,10 @@ extension ReplicaStore {
     ///   refused.
     public func importRows(_ collection: RecordCollection, nextRow: () throws -> ImportRow?) throws -> RowImportSummary {
         try write {
+            if collection != .category {
+                categoriesDuringImport = try surroundings.categories()
+            }
+            defer { categoriesDuringImport = nil }
             var summary = RowImportSummary()
             try db.execute("CREATE TEMP TABLE IF NOT EXISTS named_records(id TEXT PRIMARY KEY, line INTEGER NOT NULL); DELETE FROM temp.named_records;")
             while let row = try nextRow() {

@@ -23,6 +23,9 @@ public final class ReplicaStore {
     private var clock = HLC.zero
     private(set) var seq: Int64 = 0
     private var erasedData = false
+    /// The live categories' slugs, while an import of other records runs (`importRows`): they
+    /// cannot change meanwhile, and each row's edit rules would read them again.
+    var categoriesDuringImport: Set<String>?
 
     /// The layout of the file; -1 stored fields as JSON (before `FieldsCodec`).
     static let formatMarker = "boucle-replica-2"

@@ -218,6 +218,19 @@ final class CSVTests: XCTestCase {
             }
         }
     }
+
+    /// `CSV.trimmed`'s shortcut gives what Foundation's trimming gives, on random cells of
+    /// spaces, tabs, no-break and other Unicode spaces, line breaks, combining marks and text.
+    func testTrimmedEqualsFoundationsTrimming() {
+        let seed = ProcessInfo.processInfo.environment["BOUCLE_SEED"].flatMap(UInt64.init) ?? 20_261_202
+        print("CSVTests trimming seed \(seed) (replay with BOUCLE_SEED=\(seed))")
+        var rng = SeededGenerator(seed: seed)
+        let pieces = [" ", "\t", "\u{A0}", "\u{2009}", "\u{3000}", "\n", "\r\n", "\u{301}", "a", "45,76", "é", "🚲", ""]
+        for _ in 0..<2_000 {
+            let cell = (0..<Int.random(in: 0...5, using: &rng)).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            XCTAssertEqual(CSV.trimmed(cell), cell.trimmingCharacters(in: .whitespaces), "seed \(seed): \(cell.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
 }
 
 /// Bytes handed out in chunks of the sizes `sizes` draws.
