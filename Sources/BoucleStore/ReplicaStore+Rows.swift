@@ -31,7 +31,9 @@ extension ReplicaStore {
     /// through the one edit path (`perform`): a bad row throws `StoreError.row` with its line
     /// (never the cell's value) and imports nothing; an error thrown by `nextRow` (the file
     /// being read) rolls the import back too. Rows are read one at a time, so memory does not
-    /// grow with the file: the records already named are kept in a temporary table.
+    /// grow with the file: the records already named are kept in a temporary table. A large
+    /// import of offers, requests, rounds or sign-ups rebuilds the read indexes once
+    /// (`BulkWrite`).
     ///
     /// - A row naming a live record of the collection sets the cells it gives (`.null` clears a
     ///   field); values equal to the record's are left out, so importing the same file twice
@@ -47,6 +49,9 @@ extension ReplicaStore {
                 categoriesDuringImport = try surroundings.categories()
             }
             defer { categoriesDuringImport = nil }
+            // Matches and categories read live records through the read indexes as they are
+            // imported (a match moves its request; a category's slug); other records do not.
+            var bulk = [.match, .category].contains(collection) ? nil : BulkWrite(rowsBefore: seq)
             var summary = RowImportSummary()
             try db.execute("CREATE TEMP TABLE IF NOT EXISTS named_records(id TEXT PRIMARY KEY, line INTEGER NOT NULL); DELETE FROM temp.named_records;")
             while let row = try nextRow() {
@@ -64,7 +69,9 @@ extension ReplicaStore {
                 } catch let error as StoreError {
                     throw StoreError.row(line: row.line, error)
                 }
+                try bulk?.noteWrite(table)
             }
+            try bulk?.finish(table)
             return summary
         }
     }
