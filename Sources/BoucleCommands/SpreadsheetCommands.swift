@@ -185,8 +185,12 @@ struct SpreadsheetRows {
 struct FileChunks: CSVByteSource {
     private let handle: FileHandle
 
-    /// Opens `path`; throws a `CommandFailure` naming it when it cannot be read.
+    /// Opens `path`; throws a `CommandFailure` naming it when it is a folder or cannot be read.
     init(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw CommandFailure("\(path) is a folder, not a CSV file: give the file's path")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CommandFailure("cannot read \(path): no such file or no permission")
         }

@@ -43,7 +43,8 @@ final class ErrorWordingTests: ServerTestCase {
         assertNoInternals(result.err)
     }
 
-    /// A missing folder and a folder given for a file, for `boucle` and for `boucle-server --db`.
+    /// A missing folder and a folder given for a file, for `boucle` (a replica, a spreadsheet)
+    /// and for `boucle-server --db`.
     func testAMissingFolderOrAFolderForAFileSaysWhatToGive() throws {
         let missing = try boucle("init", "--team", "nord", replica: path("round/nord.db"))
         XCTAssertEqual(missing.status, 1)
@@ -61,6 +62,11 @@ final class ErrorWordingTests: ServerTestCase {
             XCTAssertTrue(result.err.contains(expected), result.err)
             assertNoInternals(result.err)
         }
+        // A folder given for the spreadsheet to import.
+        XCTAssertEqual(try boucle("init", "--team", "nord", replica: path("csv.db")).status, 0)
+        let spreadsheet = try boucle("import-csv", "offer", path("usb"), replica: path("csv.db"))
+        XCTAssertEqual(spreadsheet.status, 1, spreadsheet.err)
+        XCTAssertTrue(spreadsheet.err.contains("\(path("usb")) is a folder, not a CSV file: give the file's path"), spreadsheet.err)
     }
 
     /// A read-only server database says so too.
