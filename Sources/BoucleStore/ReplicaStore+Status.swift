@@ -54,12 +54,14 @@ extension ReplicaStore {
     /// Counts the pending records afresh (`status --verify`) and compares the count with the one
     /// the writes kept; a difference is repaired. True when the kept one was right.
     public func verifyPending() throws -> Bool {
-        try write {
-            let counted = try table.count(changedAfter: try metaInt(.pushedSeq))
-            let kept = try meta(.pending).flatMap { Int($0) }
-            if kept != counted { try setMeta(.pending, String(counted)) }
-            return kept == counted
+        // Read first: a right count, the usual case, costs no write (nor its fsync).
+        let wasRight = try db.transactionForReading {
+            try table.count(changedAfter: try metaInt(.pushedSeq)) == (try meta(.pending).flatMap { Int($0) })
         }
+        if !wasRight {
+            try write { try setMeta(.pending, String(try table.count(changedAfter: try metaInt(.pushedSeq)))) }
+        }
+        return wasRight
     }
 
     /// This replica's state digest (Protocol/SPEC.md §3), as its writes keep it.
@@ -71,12 +73,15 @@ extension ReplicaStore {
     /// the one the writes kept; a difference is repaired. Returns the digest and whether the
     /// kept one was right.
     public func verifyDigest() throws -> (digest: String, wasRight: Bool) {
-        try write {
-            let recomputed = try table.recomputedDigest()
-            let kept = try WriteLedger.storedDigest(db)
-            if kept != recomputed { try WriteLedger.store(recomputed, db) }
-            return (recomputed.hex, kept == recomputed)
+        // Read first: a right digest, the usual case, costs no write (nor its fsync).
+        let (recomputed, kept) = try db.transactionForReading { (try table.recomputedDigest(), try WriteLedger.storedDigest(db)) }
+        guard kept != recomputed else { return (recomputed.hex, true) }
+        let repaired = try write {
+            let digest = try table.recomputedDigest()
+            try WriteLedger.store(digest, db)
+            return digest
         }
+        return (repaired.hex, false)
     }
 
     /// The canonical state, one JSON line per record in id order (for tests and vectors).

@@ -255,6 +255,24 @@ final class IndexedReadTests: StoreTestCase {
         XCTAssertEqual(near.records.count, 10, "seed \(seed): the point index is back")
     }
 
+    /// `status --verify`'s checks find a kept figure that is wrong (a file edited by hand),
+    /// repair it, and find it right afterwards.
+    func testVerifyRepairsAWrongKeptDigestAndPendingCount() throws {
+        let digest = try store.digest()
+        let pending = try store.pendingRecords()
+        let db = try Database(path: path("reads.db"), create: false)
+        try db.execute("UPDATE meta SET value = '1:2:3' WHERE key = 'digest'; UPDATE meta SET value = '12345' WHERE key = 'pending';")
+        try db.close()
+        XCTAssertNotEqual(try store.digest(), digest)
+        XCTAssertEqual(try store.pendingRecords(), 12_345)
+        XCTAssertFalse(try store.verifyDigest().wasRight)
+        XCTAssertEqual(try store.digest(), digest, "repaired")
+        XCTAssertTrue(try store.verifyDigest().wasRight)
+        XCTAssertFalse(try store.verifyPending())
+        XCTAssertEqual(try store.pendingRecords(), pending, "repaired")
+        XCTAssertTrue(try store.verifyPending())
+    }
+
     func testBuildingsEqualTheScan() throws {
         for address in Self.addresses {
             let key = try XCTUnwrap(AddressKey.make(address))
