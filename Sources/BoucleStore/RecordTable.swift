@@ -127,8 +127,8 @@ struct RecordTable {
             """)
         let rows = try db.query("SELECT scope, id FROM records WHERE deleted IS NULL") { ($0.int64(0), $0.text(1).flatMap { UUIDString($0) }) }
         for (scope, id) in rows {
-            guard let id, let state = try RecordTable(db: db, scope: scope, counts: WriteLedger(keepsDigest: false)).load(id) else { continue }
-            let read = ReadColumns(state)
+            guard let id, let state = try RecordTable(db: db, scope: scope, counts: WriteLedger(forReplica: false)).load(id) else { continue }
+            let read = ReadColumns(state, building: withIndexes)
             try db.run("UPDATE records SET category = ?, status = ?, lat = ?, lon = ?, remote = ?, building = ?, cell = ? WHERE scope = ? AND id = ?",
                        read.bindings + [.integer(scope), .text(id.rawValue)])
         }
@@ -156,7 +156,7 @@ struct RecordTable {
     /// Writes the state of record `id` with row sequence `seq`, and its read columns, in place
     /// of `previous` (its stored state and row sequence, nil when new here) in the counts.
     func save(_ id: UUIDString, _ state: RecordState, seq: Int64, previous: (state: RecordState, seq: Int64)?) throws {
-        let read = ReadColumns(state)
+        let read = ReadColumns(state, building: counts.forReplica)
         if let previous { counts.note(id, previous.state, scope: scope, -1) }
         counts.note(id, state, read: read, scope: scope, 1)
         counts.noteRowSeq(from: previous?.seq, to: seq)
@@ -179,7 +179,7 @@ struct RecordTable {
     /// `fields` are its registers in `FieldsCodec` form, written at row sequence `seq`.
     private func insertIfNew(_ change: Change, fields: [UInt8], values: [String: FieldValue], seq: Int64,
                              newRecord: NewRecord?) throws -> Bool {
-        let read = newRecord?.read ?? ReadColumns(change.collection, values)
+        let read = newRecord?.read ?? ReadColumns(change.collection, values, building: counts.forReplica)
         try db.run(
             """
             INSERT INTO records(scope, id, collection, team, deleted, fields, seq, deleted_prev, category, status, lat, lon, remote, building, cell)
@@ -191,7 +191,7 @@ struct RecordTable {
         guard db.changes == 1 else { return false }
         counts.note(change.collection, read, team: change.team, scope: scope, 1)
         counts.noteRowSeq(from: nil, to: seq)
-        if counts.keepsDigest {
+        if counts.forReplica {
             counts.noteInDigest(newRecord?.digestHash ?? StateDigest.recordHash(RecordState.canonicalJSON(newFrom: change, fields: values)), 1)
         }
         return true
@@ -332,7 +332,7 @@ struct RecordTable {
     /// Removes the tombstones stamped before `cutoff`, except those of `replica` whose row
     /// sequence is above `keepingAbove` (its own deletes not yet pushed). Returns how many.
     func purgeTombstones(stampedBefore cutoff: HLC, except replica: UUIDString, above keepingAbove: Int64) throws -> Int {
-        if counts.keepsDigest {
+        if counts.forReplica {
             let purged = try db.query(
                 "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
                 [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
@@ -423,15 +423,15 @@ struct ReadColumns: Sendable {
     var remote = false
     var building: String?
 
-    /// The columns of `state` (none for a tombstone); without `building` when only the counts
-    /// need them (the address key is the costly one).
+    /// The columns of `state` (none for a tombstone); without `building` when nothing reads it
+    /// (the counts, a server: the address key is the costly one).
     init(_ state: RecordState, building withBuilding: Bool = true) {
         let live = state.tombstone == nil
         self.init(state.collection, building: withBuilding) { live ? state.fields[$0]?.value : nil }
     }
 
-    init(_ collection: RecordCollection, _ values: [String: FieldValue]) {
-        self.init(collection, building: true) { values[$0] }
+    init(_ collection: RecordCollection, _ values: [String: FieldValue], building withBuilding: Bool = true) {
+        self.init(collection, building: withBuilding) { values[$0] }
     }
 
     private init(_ collection: RecordCollection, building withBuilding: Bool, value: (String) -> FieldValue?) {
@@ -508,8 +508,9 @@ final class WriteLedger {
     }
 
     private var deltas: [Key: Counts] = [:]
-    /// Whether the rows' digest and pending rows are kept (a replica's; a server has neither).
-    let keepsDigest: Bool
+    /// A replica's ledger: it keeps the rows' digest and the pending count, and its rows get a
+    /// building key (for its read indexes). A server has neither and reads no building.
+    let forReplica: Bool
     /// On a replica, the push cursor when the transaction began (`pushed_seq`): rows above it
     /// are pending. `pendingDelta` is how many more rows are above it than when it began.
     var pendingAbove: Int64 = 0
@@ -517,8 +518,8 @@ final class WriteLedger {
     private var added = StateDigest()
     private var removed = StateDigest()
 
-    init(keepsDigest: Bool) {
-        self.keepsDigest = keepsDigest
+    init(forReplica: Bool) {
+        self.forReplica = forReplica
     }
 
     /// Notes `state` of record `id` as written (`delta` 1) or replaced or removed (`delta` -1);
@@ -527,13 +528,13 @@ final class WriteLedger {
         if state.tombstone == nil {
             note(state.collection, read ?? ReadColumns(state, building: false), team: state.team, scope: scope, delta)
         }
-        if keepsDigest { noteInDigest(StateDigest.recordHash(state.canonicalJSON(id: id)), delta) }
+        if forReplica { noteInDigest(StateDigest.recordHash(state.canonicalJSON(id: id)), delta) }
     }
 
     /// Notes a row's sequence moving from `old` to `new` (nil: the row did not exist, or no
     /// longer does), for the count of pending rows.
     func noteRowSeq(from old: Int64?, to new: Int64?) {
-        guard keepsDigest else { return }
+        guard forReplica else { return }
         let wasPending = (old ?? .min) > pendingAbove
         let isPending = (new ?? .min) > pendingAbove
         if wasPending != isPending { pendingDelta += isPending ? 1 : -1 }
@@ -566,7 +567,7 @@ final class WriteLedger {
                  .integer(Int64(counts.live)), .integer(Int64(counts.remote)), .integer(Int64(counts.located)), .integer(Int64(counts.locatedRemote))]
             )
         }
-        if keepsDigest, added.records > 0 || removed.records > 0 {
+        if forReplica, added.records > 0 || removed.records > 0 {
             var digest = try Self.storedDigest(db) ?? StateDigest()
             digest.merge(added)
             digest.subtract(removed)

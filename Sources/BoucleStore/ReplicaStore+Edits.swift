@@ -34,8 +34,9 @@ extension ReplicaStore {
         try write { try performInTransaction(edit) }
     }
 
-    /// `perform` inside the caller's write transaction.
-    func performInTransaction(_ edit: LocalEdit) throws -> EditOutcome {
+    /// `perform` inside the caller's write transaction, checked against `rules` (by default
+    /// the replica's live records, `surroundings`).
+    func performInTransaction(_ edit: LocalEdit, rules: EditRules.Surroundings? = nil) throws -> EditOutcome {
         let collection: RecordCollection
         let id: UUIDString
         let existing: RecordState?
@@ -64,7 +65,7 @@ extension ReplicaStore {
             changes = fields.filter { (state.fields[$0.key]?.value ?? .null) != $0.value }
         }
         if let violation = try EditRules.violation(collection, existing: existing.map { $0.fields.mapValues(\.value) }, changes: changes,
-                                               in: surroundings) {
+                                               in: rules ?? surroundings) {
             throw StoreError.edit(violation)
         }
         guard !changes.isEmpty else {
@@ -95,9 +96,8 @@ extension ReplicaStore {
                 guard let state = try table.load(id), state.tombstone == nil else { return nil }
                 return state.collection
             },
-            categories: { [table, categoriesDuringImport] in
-                if let categoriesDuringImport { return categoriesDuringImport }
-                return Set(try table.live(in: .category).compactMap { record -> String? in
+            categories: { [table] in
+                Set(try table.live(in: .category).compactMap { record -> String? in
                     if case .text(let slug)? = record.1.fields["slug"]?.value { return slug }
                     return nil
                 })

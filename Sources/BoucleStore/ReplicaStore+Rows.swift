@@ -45,10 +45,13 @@ extension ReplicaStore {
     ///   refused.
     public func importRows(_ collection: RecordCollection, nextRow: () throws -> ImportRow?) throws -> RowImportSummary {
         try write {
+            var rules = surroundings
             if collection != .category {
-                categoriesDuringImport = try surroundings.categories()
+                // The live categories cannot change while other records are imported: read
+                // them once, not once a row.
+                let categories = try rules.categories()
+                rules.categories = { categories }
             }
-            defer { categoriesDuringImport = nil }
             // Matches and categories read live records through the read indexes as they are
             // imported (a match moves its request; a category's slug); other records do not.
             var bulk = [.match, .category].contains(collection) ? nil : BulkWrite(rowsBefore: seq)
@@ -64,7 +67,7 @@ extension ReplicaStore {
                         }
                         try db.run("INSERT INTO temp.named_records(id, line) VALUES (?, ?)", [.text(target.rawValue), .integer(Int64(row.line))])
                     }
-                    let outcome = try performInTransaction(edit.edit)
+                    let outcome = try performInTransaction(edit.edit, rules: rules)
                     if outcome.created { summary.added += 1 } else if outcome.changed { summary.updated += 1 } else { summary.unchanged += 1 }
                 } catch let error as StoreError {
                     throw StoreError.row(line: row.line, error)

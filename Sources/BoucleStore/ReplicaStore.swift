@@ -23,16 +23,13 @@ public final class ReplicaStore {
     private var clock = HLC.zero
     private(set) var seq: Int64 = 0
     private var erasedData = false
-    /// The live categories' slugs, while an import of other records runs (`importRows`): they
-    /// cannot change meanwhile, and each row's edit rules would read them again.
-    var categoriesDuringImport: Set<String>?
 
     /// The layout of the file; -1 stored fields as JSON (before `FieldsCodec`).
     static let formatMarker = "boucle-replica-2"
 
     private init(db: Database, environment: Environment, replicaID: UUIDString, team: String, tenant: String) {
         self.db = db
-        self.table = RecordTable(db: db, scope: 0, counts: WriteLedger(keepsDigest: true))
+        self.table = RecordTable(db: db, scope: 0, counts: WriteLedger(forReplica: true))
         self.environment = environment
         self.replicaID = replicaID
         self.team = team
@@ -96,7 +93,7 @@ public final class ReplicaStore {
             if try RecordTable.needsUpgrade(db) { try db.transaction { try RecordTable.upgrade(db, withIndexes: true) } }
             if try WriteLedger.storedDigest(db) == nil {
                 // A replica made before the digest was kept by its writes: computed once.
-                try db.transaction { try WriteLedger.store(try RecordTable(db: db, scope: 0, counts: WriteLedger(keepsDigest: true)).recomputedDigest(), db) }
+                try db.transaction { try WriteLedger.store(try RecordTable(db: db, scope: 0, counts: WriteLedger(forReplica: true)).recomputedDigest(), db) }
             }
             return ReplicaStore(db: db, environment: environment, replicaID: id, team: team, tenant: tenant)
         } catch let error as SQLiteError {

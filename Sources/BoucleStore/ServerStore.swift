@@ -47,7 +47,7 @@ public final class ServerStore {
     /// Set by a write that erased personal data (`noteErasure`, `finishErasure`).
     var erasedData = false
     /// The record counts the writes of the current transaction changed.
-    let counts = WriteLedger(keepsDigest: false)
+    let counts = WriteLedger(forReplica: false)
 
     /// The keys of the `server_meta` table, each named once.
     enum MetaKey: String {

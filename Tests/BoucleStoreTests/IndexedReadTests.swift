@@ -173,6 +173,14 @@ final class IndexedReadTests: StoreTestCase {
         XCTAssertEqual(try store.status().records, all.count)
     }
 
+    /// SQLite's schema cookie: each DROP or CREATE INDEX that commits moves it on, so it shows
+    /// whether an import took the bulk path (dropped and rebuilt the five read indexes).
+    private func schemaVersion() throws -> Int64 {
+        let db = try Database(path: path("reads.db"), create: false, readOnly: true)
+        defer { try? db.close() }
+        return try db.queryFirst("PRAGMA schema_version") { $0.int64(0) } ?? -1
+    }
+
     /// An import larger than the replica drops the read indexes after `BulkWrite.threshold`
     /// rows and builds them again before it commits: reads then equal the scan. An import that
     /// fails after the drop (its last line cut) leaves the indexes and the records as they were.
@@ -207,11 +215,14 @@ final class IndexedReadTests: StoreTestCase {
         }
 
         let before = try store.digest()
+        let schema = try schemaVersion()
         XCTAssertThrowsError(try store.importChangeSet(path: cut), "seed \(seed)")
         XCTAssertEqual(try store.digest(), before, "seed \(seed): the failed import left nothing")
         XCTAssertEqual(try readIndexes(), 5, "seed \(seed): the failed import left the indexes")
+        XCTAssertEqual(try schemaVersion(), schema, "seed \(seed): the failed import's drops were rolled back")
 
         XCTAssertEqual(try store.importChangeSet(path: whole).applied, 20_500)
+        XCTAssertEqual(try schemaVersion(), schema + 10, "seed \(seed): five indexes dropped and built again")
         XCTAssertEqual(try readIndexes(), 5, "seed \(seed): the indexes were built again")
         all = try RecordCollection.allCases.flatMap { try store.records(in: $0) }
         for category in Self.categories {
@@ -243,7 +254,9 @@ final class IndexedReadTests: StoreTestCase {
         XCTAssertThrowsError(try store.importRows(.offer) { bad.next() }, "seed \(seed)")
         XCTAssertEqual(try store.digest(), before, "seed \(seed): the failed import left nothing")
         var good = rows(badLast: false).makeIterator()
+        let schema = try schemaVersion()
         XCTAssertEqual(try store.importRows(.offer) { good.next() }.added, 20_500)
+        XCTAssertEqual(try schemaVersion(), schema + 10, "seed \(seed): five indexes dropped and built again")
         all = try RecordCollection.allCases.flatMap { try store.records(in: $0) }
         for category in categories {
             let expected = brute(.offer, category: category, status: "open")
