@@ -94,7 +94,7 @@ extension RecordTable {
             ) { $0.text(0) ?? "" }
             let keys = Set(groups.map { GroupKey(category: $0.category, status: $0.status) })
             let records = try loadLive(ids.compactMap(UUIDString.init)).filter { record in
-                let read = ReadColumns(record.state)
+                let read = ReadColumns(record.state, building: false)
                 return keys.contains(GroupKey(category: read.category, status: read.status))
             }
             try records.prefix(query.limit ?? .max).forEach(body)
