@@ -62,8 +62,8 @@ enum CanonicalChangeLine {
                     let utf8 = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
                     position += 1
                     // Decoding repairs invalid UTF-8; text that is not ASCII must come out unchanged.
-                    let text = String(decoding: utf8, as: UTF8.self)
-                    if highBits & 0x80 != 0, !text.utf8.elementsEqual(utf8) { return nil }
+                    var text = String(decoding: utf8, as: UTF8.self)
+                    if highBits & 0x80 != 0, !text.withUTF8({ UnsafeRawBufferPointer($0).elementsEqual(utf8) }) { return nil }
                     return text
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }

@@ -33,13 +33,20 @@ extension RecordState {
             out.append(contentsOf: "null".utf8)
         }
         out.append(contentsOf: #","fields":{"#.utf8)
+        // Fields written together share a stamp: its text is written once and copied.
+        var quotedStamp: (stamp: Stamp, bytes: [UInt8])?
         for (index, field) in fields.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             JSONWriter.appendString(field.name, to: &out)
             out.append(contentsOf: ":[".utf8)
             field.value.appendJSON(to: &out)
             out.append(UInt8(ascii: ","))
-            field.stamp.appendQuoted(to: &out)
+            if quotedStamp?.stamp != field.stamp {
+                var bytes: [UInt8] = []
+                field.stamp.appendQuoted(to: &bytes)
+                quotedStamp = (field.stamp, bytes)
+            }
+            out.append(contentsOf: quotedStamp?.bytes ?? [])
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: "}}".utf8)

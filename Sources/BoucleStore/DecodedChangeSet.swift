@@ -39,9 +39,11 @@ public struct DecodedItem: Sendable {
     public let item: ChangeSetDecoder.Item
     let newRecord: NewRecord?
 
-    init(_ item: ChangeSetDecoder.Item) {
+    /// `item`, with what its record brings if new computed only `forReplica` (a server keeps
+    /// no digest and its merge needs nothing more).
+    init(_ item: ChangeSetDecoder.Item, forReplica: Bool = true) {
         self.item = item
-        guard case .change(let change) = item, case .set(let fields) = change.operation else {
+        guard forReplica, case .change(let change) = item, case .set(let fields) = change.operation else {
             newRecord = nil
             return
         }

@@ -25,8 +25,12 @@ final class DecodingPipeline: @unchecked Sendable {
     private let spent = BoundedQueue<[DecodedItem]>(capacity: .max)
     private let stopped = DispatchSemaphore(value: 0)
     private let batchSize = 1_024
+    private let forReplica: Bool
 
-    init(nextChunk: @escaping () throws -> [UInt8]?) {
+    /// Starts decoding the bytes `nextChunk` gives (nil at the end); each item carries what its
+    /// record brings if new only `forReplica` (`DecodedItem`).
+    init(forReplica: Bool = true, nextChunk: @escaping () throws -> [UInt8]?) {
+        self.forReplica = forReplica
         self.nextChunk = nextChunk
         let thread = Thread { [self] in
             decode()
@@ -62,7 +66,7 @@ final class DecodingPipeline: @unchecked Sendable {
         do {
             while let chunk = try nextChunk() {
                 try decoder.consume(chunk) { item in
-                    batch.append(DecodedItem(item))
+                    batch.append(DecodedItem(item, forReplica: forReplica))
                     if batch.count >= batchSize {
                         guard batches.put(.success(batch)) else { throw Cancelled() }
                         batch.removeAll(keepingCapacity: true)

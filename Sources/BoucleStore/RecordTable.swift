@@ -92,14 +92,13 @@ struct RecordTable {
         CREATE INDEX IF NOT EXISTS records_by_building ON records(scope, collection, building) WHERE deleted IS NULL AND building IS NOT NULL;
         """
 
-    /// Drops the read columns' indexes, for a bulk write (`BulkWrite`): SQLite then builds them
-    /// at the end in one sorted pass instead of inserting each row into five B-trees in random
-    /// order. Only within a transaction that calls `restoreReadIndexes` before it commits.
+    /// Drops the read indexes that hold every live row (by group, by point, by building), for a
+    /// bulk write (`BulkWrite`): SQLite then builds them at the end in one sorted pass instead of
+    /// inserting each row into three B-trees in random order. The remote and unlocated indexes
+    /// hold few rows and stay: building them again would cost a scan of the whole table each.
+    /// Only within a transaction that calls `restoreReadIndexes` before it commits.
     func dropReadIndexes() throws {
-        try db.execute("""
-            DROP INDEX records_by_group; DROP INDEX records_by_point; DROP INDEX records_remote;
-            DROP INDEX records_unlocated; DROP INDEX records_by_building;
-            """)
+        try db.execute("DROP INDEX records_by_group; DROP INDEX records_by_point; DROP INDEX records_by_building;")
     }
 
     /// Builds the read columns' indexes again (`dropReadIndexes`).

@@ -154,7 +154,7 @@ extension ReplicaStore {
 }
 
 /// When an import is large beside the replica (more rows than it held before, and at least
-/// `threshold`), it drops the read indexes after `threshold` rows and builds them again once at
+/// `threshold`), it drops the wide read indexes after `threshold` rows and builds them again once at
 /// the end, in the same transaction: building an index of a million rows in one sorted pass
 /// costs a fraction of inserting them one at a time in random id order. A rollback brings the
 /// indexes back with everything else.

@@ -135,9 +135,19 @@ extension ServerStore {
         var finish: () throws -> Void
     }
 
-    /// Merges a change-set in one write transaction, by `rules`.
+    /// Merges a change-set in one write transaction, by `rules`. The change-set is decoded on a
+    /// thread of its own (`DecodingPipeline`), which starts while this one waits for the write
+    /// lock, and goes on while this one merges.
     private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, rules: MergeRules) throws -> PushAnswer {
         let table = records(scope: scope)
+        var offset = 0
+        let pipeline = DecodingPipeline(forReplica: false) {
+            guard offset < bytes.count else { return nil }
+            let end = min(offset + 1 << 16, bytes.count)
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+        }
+        defer { pipeline.finish() }
         erasedData = false
         defer {
             // Deleted personal data must not survive in the WAL. Not finished now (a reader is
@@ -150,8 +160,7 @@ extension ServerStore {
                 let first = seq + 1
                 var result = PushAnswer()
                 var echo = EchoRanges(limit: PullRequest.maxSkippedRanges)
-                var decoder = ChangeSetDecoder()
-                try decoder.consume(bytes) { item in
+                func handle(_ item: ChangeSetDecoder.Item) throws {
                     switch item {
                     case .header(let header):
                         guard header.tenant.isEmpty || header.tenant == tenant else {
@@ -185,7 +194,10 @@ extension ServerStore {
                         result.lost += effect.conflicts.filter { $0.loser == change.stamp }
                     }
                 }
-                try decoder.finish()
+                while let batch = try pipeline.next() {
+                    for decoded in batch { try handle(decoded.item) }
+                    pipeline.giveBack(batch)
+                }
                 try rules.finish()
                 result.echo = echo.ranges
                 try setMeta(.seq, String(seq))
