@@ -51,10 +51,14 @@ extension ReplicaStore {
     /// on the server, and `push_after`, the last record of the batches accepted since. A record
     /// in a later batch may hold fields older than an earlier batch's records: each batch sends
     /// the fields changed after `pushed_seq`, and `pushed_seq` moves only with the last batch.
-    public func pendingBatch(maxRecords: Int, maxBytes: Int = SyncDefaults.pushBatchBytes) throws -> ChangeSetPage {
+    ///
+    /// `after`, when given, is the last record of a batch still on its way to the server: the
+    /// batch that follows it, read while the server merges it (what `push_after` will say once
+    /// the server has taken it).
+    public func pendingBatch(after inFlight: Int64? = nil, maxRecords: Int, maxBytes: Int = SyncDefaults.pushBatchBytes) throws -> ChangeSetPage {
         try db.transactionForReading {
             let pushed = try metaInt(.pushedSeq)
-            let after = max(pushed, try metaInt(.pushAfter))
+            let after = max(pushed, try inFlight ?? metaInt(.pushAfter))
             return try table.page(header: ChangeSetHeader(tenant: tenant, origin: replicaID), fieldsSince: pushed, after: after,
                                   limit: maxRecords, maxBytes: maxBytes)
         }

@@ -207,26 +207,39 @@ public final class SyncSession {
             try store.markRetried(ids, answer: answer)
             after = last
         }
+        var batch = try store.pendingBatch(maxRecords: limits.batchRecords, maxBytes: limits.batchBytes)
         while true {
-            let batch = try store.pendingBatch(maxRecords: limits.batchRecords, maxBytes: limits.batchBytes)
             if batch.changes == 0 && !batch.more {
                 // The previous batch was full and the last: close the push.
                 try store.markPushed(upTo: batch.next, more: false, answer: PushAnswer())
                 return
             }
-            guard let answer = try send(batch) else { continue }
+            // The next batch is read while the server merges this one.
+            var following: ChangeSetPage?
+            let answer = try send(batch) { [limits] in
+                if batch.more { following = try store.pendingBatch(after: batch.next, maxRecords: limits.batchRecords, maxBytes: limits.batchBytes) }
+            }
+            guard let answer else {
+                batch = try store.pendingBatch(maxRecords: limits.batchRecords, maxBytes: limits.batchBytes)
+                continue
+            }
             try store.markPushed(upTo: batch.next, more: batch.more, answer: answer)
-            if !batch.more { return }
+            guard batch.more, let following else { return }
+            batch = following
         }
     }
 
-    /// Pushes one batch; returns the server's answer, or nil when the server (or a proxy)
-    /// refused it as too large (413) and the batches were halved: the caller makes a smaller one.
-    private func send(_ batch: ChangeSetPage) throws -> PushAnswer? {
+    /// Pushes one batch, running `meanwhile` (work on the store) while the request is on its
+    /// way; returns the server's answer, or nil when the server (or a proxy) refused it as too
+    /// large (413) and the batches were halved: the caller makes a smaller one.
+    private func send(_ batch: ChangeSetPage, meanwhile: () throws -> Void = {}) throws -> PushAnswer? {
         let request = PushRequest(cursor: try store.pullCursor().since).request(changeSet: batch.changeSet, headers: try headers)
+        let exchange = InFlight { try self.call(request) }
+        let work = Result { try meanwhile() }
         let answer: PushAnswer
         do {
-            let response = try call(request)
+            let response = try exchange.wait()
+            try work.get()
             answer = try PushAnswer(body: response.body)
             if let generation = response.headers[SyncHeader.generation].flatMap({ UUIDString($0) }) {
                 try store.adoptServerGeneration(generation)
