@@ -47,7 +47,7 @@ enum AddCommands {
     }
 
     private static func text(_ field: String, _ valueName: String, _ help: String) -> FieldOption {
-        FieldOption(option: .value("--" + field.replacingOccurrences(of: "_", with: "-"), valueName, help: help), field: field)
+        FieldOption(option: .value("--" + String(field.map { $0 == "_" ? "-" : $0 }), valueName, help: help), field: field)
     }
 
     private static let helpOptions: [FieldOption] = [

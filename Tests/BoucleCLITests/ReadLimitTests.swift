@@ -23,4 +23,13 @@ final class ReadLimitTests: CLITestCase {
         let two = try JSON.objects(try lyon.json("match", request, "--limit", "2"))
         XCTAssertEqual(two.map { $0["id"] as? String }, all.prefix(2).map { $0["id"] as? String })
     }
+
+    func testATableRowStaysOneLineWhateverLineBreaksItsCellsHold() throws {
+        let replica = try makeReplica("field", team: "maraude")
+        try replica.ok("offer", "add", "--category", "pets", "--title", "Promenades\ndu chien\r\nle soir", "--remote")
+        let table = try replica.ok("list", "offer").split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(table.count, 1 + 1, "a header and one row")
+        XCTAssertTrue(table[1].contains("Promenades du chien"), String(table[1]))
+        XCTAssertTrue(table[1].contains(#"\u{D} le soir"#), "a carriage return is shown escaped: \(table[1])")
+    }
 }
