@@ -9,6 +9,8 @@ struct BenchOptions {
     var keep = false
     var seed: UInt64 = 1
     var baselineRecords = 10_000
+    /// Whole runs of the bench, one after the other (the targets must hold in each).
+    var runs = 1
     /// Internal: run only this phase, in this process, on the files of `directory`.
     var childPhase: Phase?
     var directory: String?
@@ -21,14 +23,17 @@ struct BenchOptions {
     static let seedOption = OptionSpec.value("--seed", "N", help: "the workload's seed (default: \(BenchOptions().seed))")
     static let baselineOption = OptionSpec.value("--baseline-records", "N",
                                                  help: "also run incremental and the reads at this N, for their 1.5× targets (default: \(BenchOptions().baselineRecords); 0 skips)")
+    static let runsOption = OptionSpec.value("--runs", "N",
+                                             help: "run the whole bench N times (default: 1) and say, for each target, in how many runs it held")
     static let phaseOption = OptionSpec.value("--phase", "NAME", help: "internal: run one phase in this process on the files of --dir")
     static let dirOption = OptionSpec.value("--dir", "PATH", help: "internal: the folder of a run, with --phase")
 
     static let spec = CommandSpec(
         "", summary: "Measure Boucle on one shared workload of N offers (6 text fields and a point), on temporary files.",
-        options: [recordsOption, jsonOption, phasesOption, keepOption, seedOption, baselineOption, phaseOption, dirOption],
+        options: [recordsOption, jsonOption, phasesOption, keepOption, seedOption, baselineOption, runsOption, phaseOption, dirOption],
         examples: [
             "boucle-bench", "boucle-bench --records 10000 --json", "boucle-bench --records 1000000 --phases local-import,clone",
+            "boucle-bench --runs 10 --phases local-import,push,clone",
         ]
     )
 
@@ -52,6 +57,10 @@ struct BenchOptions {
                 throw UsageError("--baseline-records takes 0 (skip) or a whole number from 100, e.g. --baseline-records 10000")
             }
             options.baselineRecords = number
+        }
+        if let text = parsed.value(runsOption) {
+            guard let runs = Int(text), (1...100).contains(runs) else { throw UsageError("--runs takes a whole number from 1 to 100, e.g. --runs 10") }
+            options.runs = runs
         }
         if let text = parsed.value(phasesOption) {
             options.phases = try text.split(separator: ",").map { name throws(UsageError) -> Phase in
@@ -97,9 +106,14 @@ enum BenchCLI {
                 try PhaseChild.run(phase, folder: BenchFolder(path: directory), workload: Workload(records: options.records, seed: options.seed))
                 return 0
             }
-            let outcome = try Bench(options: options).run()
-            let report = Report(options: options, outcome: outcome)
-            StandardStreams.out(options.json ? report.jsonLines() : report.table())
+            var reports: [Report] = []
+            for run in 1...options.runs {
+                let report = Report(options: options, outcome: try Bench(options: options).run())
+                if options.runs > 1, !options.json { StandardStreams.out("run \(run) of \(options.runs)\n") }
+                StandardStreams.out(options.json ? report.jsonLines(run: options.runs > 1 ? run : nil) : report.table())
+                reports.append(report)
+            }
+            if options.runs > 1, !options.json { StandardStreams.out(Report.acrossRuns(reports)) }
             return 0
         } catch let error as UsageError {
             // The bench is one command without a name: "for `boucle-bench `" reads better without the space.

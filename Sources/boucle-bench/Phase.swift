@@ -31,12 +31,13 @@ enum Phase: String, CaseIterable, Sendable {
     case readMatch = "match"
     case readShow = "show"
 
-    /// The phases whose files this one starts from.
+    /// The phases this one needs: those whose files it starts from, and the floor.
     var prerequisites: [Phase] {
         switch self {
-        case .sqliteFloor, .localImport, .concurrent, .csvImport: []
+        case .sqliteFloor, .concurrent, .csvImport: []
+        case .localImport: [.sqliteFloor]
         case .export, .push: [.localImport]
-        case .readStatus, .readList, .readNear, .readMatch, .readShow: [.sqliteFloor, .localImport]
+        case .readStatus, .readList, .readNear, .readMatch, .readShow: [.localImport]
         case .clone: [.push]
         case .httpsClone: [.clone]
         case .incremental: [.clone]

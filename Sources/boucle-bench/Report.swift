@@ -92,8 +92,9 @@ struct Report {
     // MARK: JSON
 
     /// One JSON object per phase and line: `name`, `records`, `seconds`, `per_second`,
-    /// `peak_rss_bytes`, the phase's extras, its ratios and `pass` where a target applies.
-    func jsonLines() -> String {
+    /// `peak_rss_bytes`, the phase's extras, its ratios and `pass` where a target applies, and
+    /// `run` (its number) when the bench runs more than once.
+    func jsonLines(run: Int? = nil) -> String {
         let checks = targets
         return outcome.results.map { result in
             guard case .object(var object) = result.json else { return "" }
@@ -105,8 +106,33 @@ struct Report {
             }
             let own = checks.filter { $0.phase == result.phase }
             if !own.isEmpty { object["pass"] = .bool(own.allSatisfy(\.pass)) }
+            if let run { object["run"] = .number(Double(run)) }
             return JSONWriter.string(.object(object)) + "\n"
         }.joined()
+    }
+
+    /// Each target of several runs: held (in every run) or not, in how many it held, and what
+    /// each run measured, in order.
+    static func acrossRuns(_ reports: [Report]) -> String {
+        var measured: [(text: String, values: [String], passes: Int)] = []
+        for report in reports {
+            for check in report.targets {
+                if let index = measured.firstIndex(where: { $0.text == check.text }) {
+                    measured[index].values.append(check.measured)
+                    measured[index].passes += check.pass ? 1 : 0
+                } else {
+                    measured.append((check.text, [check.measured], check.pass ? 1 : 0))
+                }
+            }
+        }
+        let width = measured.map(\.text.count).max() ?? 0
+        var lines = ["", "targets across \(reports.count) runs (held: met in every run):"]
+        for target in measured {
+            let held = target.passes == reports.count && target.values.count == reports.count
+            lines.append("  \(held ? "HELD" : "FAIL")  \(target.passes)/\(reports.count)  "
+                + "\(target.text.padding(toLength: width, withPad: " ", startingAt: 0))  \(target.values.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     // MARK: Table
