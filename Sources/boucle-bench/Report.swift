@@ -127,9 +127,13 @@ struct Report {
         }
         let width = measured.map(\.text.count).max() ?? 0
         var lines = ["", "targets across \(reports.count) runs (held: met in every run):"]
+        let tally = { (passes: Int) in
+            let text = "\(passes)/\(reports.count)"
+            return String(repeating: " ", count: max(0, 2 * String(reports.count).count + 1 - text.count)) + text
+        }
         for target in measured {
             let held = target.passes == reports.count && target.values.count == reports.count
-            lines.append("  \(held ? "HELD" : "FAIL")  \(target.passes)/\(reports.count)  "
+            lines.append("  \(held ? "HELD" : "FAIL")  \(tally(target.passes))  "
                 + "\(target.text.padding(toLength: width, withPad: " ", startingAt: 0))  \(target.values.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n") + "\n"
