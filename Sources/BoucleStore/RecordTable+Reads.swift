@@ -89,7 +89,10 @@ extension RecordTable {
         }
         if let building = query.building {
             let ids = try db.query(
-                "SELECT id FROM records WHERE scope = ? AND collection = ? AND building = ? AND deleted IS NULL ORDER BY id",
+                """
+                SELECT id FROM records INDEXED BY records_by_building WHERE scope = ? AND collection = ? AND building = ?
+                    AND deleted IS NULL AND building IS NOT NULL ORDER BY id
+                """,
                 [.integer(scope), .text(query.collection.rawValue), .text(building)]
             ) { $0.text(0) ?? "" }
             let keys = Set(groups.map { GroupKey(category: $0.category, status: $0.status) })
@@ -129,7 +132,9 @@ extension RecordTable {
     }
 
     /// The first `limit` ids after `after`, in id order, of the `subset` rows of `groups` (all
-    /// when nil): each group's first `limit` from its index, merged.
+    /// when nil): each group's first `limit` from its index, merged. Each query names its index:
+    /// SQLite's planner cannot tell the partial indexes apart by cost, and picks by the order the
+    /// file holds them in, which a large import changes.
     func firstIDs(_ collection: RecordCollection, groups: [Group], subset: Subset = .all, after: String = "", limit: Int?) throws -> [UUIDString] {
         var ids: [String] = []
         for group in groups {
@@ -138,22 +143,22 @@ extension RecordTable {
             switch subset {
             case .all:
                 ids += try db.query("""
-                    SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
+                    SELECT id FROM records INDEXED BY records_by_group WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
                         AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             case .remote:
                 ids += try db.query("""
-                    SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
+                    SELECT id FROM records INDEXED BY records_remote WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
                         AND remote = 1 AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             case .unlocated:
                 ids += try db.query("""
-                    SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
+                    SELECT id FROM records INDEXED BY records_unlocated WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
                         AND lat IS NULL AND remote = 0 AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             case .notRemote:
                 ids += try db.query("""
-                    SELECT id FROM records WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
+                    SELECT id FROM records INDEXED BY records_by_group WHERE scope = ? AND collection = ? AND category IS ? AND status IS ? AND deleted IS NULL
                         AND remote = 0 AND id > ? ORDER BY id LIMIT ?
                     """, bindings, row: row)
             }
