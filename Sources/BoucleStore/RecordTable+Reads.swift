@@ -195,10 +195,32 @@ extension RecordTable {
             let covers = query.within != nil || radius >= GreatCircle.halfCircumference
             if covers || found.count >= (query.limit ?? .max) {
                 let total = covers ? found.count : locatedCount(groups, remote: remote)
-                return (Array(found.prefix(query.limit ?? .max)), total)
+                return (try firstByDistance(found, limit: query.limit), total)
             }
             radius *= 4
         }
+    }
+
+    /// The first `limit` (all when nil) of `rows` by distance, ties by id. Only the rows that can
+    /// be among them (up to the `limit`-th distance, ties included) have their ids read: a circle
+    /// in a dense city holds thousands of rows, and the list shows fifty.
+    private func firstByDistance(_ rows: [(row: Int64, distance: Double)], limit: Int?) throws -> [(id: UUIDString, distance: Double)] {
+        let sorted = rows.sorted { $0.distance < $1.distance }
+        var candidates = sorted.count
+        if let limit, limit > 0, limit < sorted.count {
+            candidates = limit
+            while candidates < sorted.count, sorted[candidates].distance == sorted[limit - 1].distance { candidates += 1 }
+        }
+        let statement = try db.statement("SELECT id FROM records WHERE rowid = ?")
+        var found: [(id: UUIDString, distance: Double)] = []
+        for (row, distance) in sorted.prefix(candidates) {
+            try statement.scanRows(binding: [.integer(row)]) {
+                if let id = statement.text(0).flatMap(UUIDString.init) { found.append((id, distance)) }
+                return false
+            }
+        }
+        found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+        return Array(found.prefix(limit ?? .max))
     }
 
     /// True when a located row `query` asks for lies within `radius` metres of `center`; stops
@@ -208,42 +230,55 @@ extension RecordTable {
         return try !located(query.collection, groups: groups, around: center, radius: radius, remote: nil, first: true).isEmpty
     }
 
-    /// The located rows of `groups` within `radius` metres of `center`, nearest first (ties by
-    /// id), or only the first one found when `first`: a box of the index around the point, then
-    /// the exact great-circle distance.
+    /// The located rows of `groups` within `radius` metres of `center` (their row numbers and
+    /// distances, in no order), or only the first one found when `first`: a box of the index
+    /// around the point, then the exact great-circle distance.
     private func located(_ collection: RecordCollection, groups: [Group], around center: Coordinate, radius: Double,
-                         remote: Bool?, first: Bool = false) throws -> [(id: UUIDString, distance: Double)] {
+                         remote: Bool?, first: Bool = false) throws -> [(row: Int64, distance: Double)] {
         let box = GreatCircle.box(around: center, radius: radius)
         let boxBindings: [SQLValue] = [.real(box.minLat), .real(box.maxLat), .real(box.minLon), .real(box.maxLon)]
         // The box's cells, row by row; a box too tall for the grid is read as a whole band.
         let cells = PointGrid.ranges(minLat: box.minLat, maxLat: box.maxLat, minLon: box.minLon, maxLon: box.maxLon)
-        var found: [(id: UUIDString, distance: Double)] = []
+        var found: [(row: Int64, distance: Double)] = []
         func scan(_ statement: Statement, _ bindings: [SQLValue]) throws {
             try statement.scanRows(binding: bindings) {
                 if let remote, (statement.int64(3) == 1) != remote { return true }
                 let distance = GreatCircle.distance(center, Coordinate(lat: statement.double(1), lon: statement.double(2)))
-                guard distance <= radius, let id = statement.text(0).flatMap(UUIDString.init) else { return true }
-                found.append((id, distance))
+                guard distance <= radius else { return true }
+                found.append((statement.int64(0), distance))
                 return !first
             }
         }
         for group in groups where !(first && !found.isEmpty) {
             guard let cells else {
                 try scan(try db.statement("""
-                    SELECT id, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
+                    SELECT rowid, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
                         AND status IS ? AND deleted IS NULL AND lat IS NOT NULL AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
                     """), groupBindings(collection, group) + boxBindings)
                 continue
             }
+            // A small box is read cell by cell: within one cell the index is in latitude order, so
+            // only the box's band of each cell is read, not the whole cell.
+            let cellByCell = cells.reduce(0) { $0 + $1.count } <= PointGrid.cellByCellLimit
             for range in cells where !(first && !found.isEmpty) {
-                try scan(try db.statement("""
-                    SELECT id, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ? AND category IS ?
-                        AND status IS ? AND deleted IS NULL AND lat IS NOT NULL AND cell BETWEEN ? AND ?
-                        AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
-                    """), groupBindings(collection, group) + [.integer(range.lowerBound), .integer(range.upperBound)] + boxBindings)
+                guard cellByCell else {
+                    try scan(try db.statement("""
+                        SELECT rowid, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ?
+                            AND category IS ? AND status IS ? AND deleted IS NULL AND lat IS NOT NULL AND cell BETWEEN ? AND ?
+                            AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
+                        """), groupBindings(collection, group) + [.integer(range.lowerBound), .integer(range.upperBound)] + boxBindings)
+                    continue
+                }
+                for cell in range where !(first && !found.isEmpty) {
+                    try scan(try db.statement("""
+                        SELECT rowid, lat, lon, remote FROM records INDEXED BY records_by_point WHERE scope = ? AND collection = ?
+                            AND category IS ? AND status IS ? AND deleted IS NULL AND lat IS NOT NULL AND cell = ?
+                            AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?
+                        """), groupBindings(collection, group) + [.integer(cell)] + boxBindings)
+                }
             }
         }
-        return found.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+        return found
     }
 
     /// How many located rows `groups` hold (of `remote` alone when given), from their counts.

@@ -474,6 +474,10 @@ enum PointGrid {
     }
     static func cell(_ point: Coordinate) -> Int64 { row(point.lat) * rowWidth + column(point.lon) }
 
+    /// The most cells a box is read one by one (`RecordTable.located`); a larger box is read a
+    /// row of cells at a time.
+    static let cellByCellLimit = 16
+
     /// The cells of the box, one range per row; nil when it spans more than `maxRows` rows.
     /// (Every step is monotonic, so a point inside the box has its cell in a range.)
     static func ranges(minLat: Double, maxLat: Double, minLon: Double, maxLon: Double) -> [ClosedRange<Int64>]? {
