@@ -92,30 +92,40 @@ public struct StateDigest: Equatable, Sendable {
 
     /// Counts a record in.
     public mutating func add(_ record: (low: UInt64, high: UInt64)) {
-        let (sum, carry) = low.addingReportingOverflow(record.low)
-        low = sum
-        high = high &+ record.high &+ (carry ? 1 : 0)
+        addToSum(record)
         records += 1
     }
 
     /// Counts a record out (the hash it was counted in with).
     public mutating func remove(_ record: (low: UInt64, high: UInt64)) {
-        let (difference, borrow) = low.subtractingReportingOverflow(record.low)
-        low = difference
-        high = high &- record.high &- (borrow ? 1 : 0)
+        subtractFromSum(record)
         records -= 1
     }
 
     /// Adds another digest's records (those a transaction wrote).
     public mutating func merge(_ other: StateDigest) {
-        add((other.low, other.high))
-        records += other.records - 1
+        addToSum((other.low, other.high))
+        records += other.records
     }
 
     /// Takes another digest's records out (those a transaction replaced or removed).
     public mutating func subtract(_ other: StateDigest) {
-        remove((other.low, other.high))
-        records -= other.records - 1
+        subtractFromSum((other.low, other.high))
+        records -= other.records
+    }
+
+    /// The 128-bit sum plus `value`, modulo 2^128.
+    private mutating func addToSum(_ value: (low: UInt64, high: UInt64)) {
+        let (sum, carry) = low.addingReportingOverflow(value.low)
+        low = sum
+        high = high &+ value.high &+ (carry ? 1 : 0)
+    }
+
+    /// The 128-bit sum minus `value`, modulo 2^128.
+    private mutating func subtractFromSum(_ value: (low: UInt64, high: UInt64)) {
+        let (difference, borrow) = low.subtractingReportingOverflow(value.low)
+        low = difference
+        high = high &- value.high &- (borrow ? 1 : 0)
     }
 
     /// SHA-256 of the sum (16 bytes, big-endian) and the record count (8 bytes, big-endian), in hex.

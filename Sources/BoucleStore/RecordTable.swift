@@ -508,6 +508,14 @@ final class WriteLedger {
         var remote = 0
         var located = 0
         var locatedRemote = 0
+
+        /// Counts a live row with `read` columns `delta` times more.
+        mutating func add(_ read: ReadColumns, _ delta: Int) {
+            live += delta
+            if read.remote { remote += delta }
+            if read.point != nil { located += delta }
+            if read.remote, read.point != nil { locatedRemote += delta }
+        }
     }
 
     private var deltas: [Key: Counts] = [:]
@@ -551,11 +559,7 @@ final class WriteLedger {
     /// Counts a live row of `collection` with `read` columns of `team` `delta` times more.
     func note(_ collection: RecordCollection, _ read: ReadColumns, team: String, scope: Int64, _ delta: Int) {
         let key = Key(scope: scope, collection: collection.rawValue, category: read.category ?? "", status: read.status ?? "", team: team)
-        let located = read.point != nil
-        deltas[key, default: Counts()].live += delta
-        if read.remote { deltas[key, default: Counts()].remote += delta }
-        if located { deltas[key, default: Counts()].located += delta }
-        if read.remote, located { deltas[key, default: Counts()].locatedRemote += delta }
+        deltas[key, default: Counts()].add(read, delta)
     }
 
     /// Saves the changes noted since the last flush, in the caller's transaction.
@@ -588,8 +592,12 @@ final class WriteLedger {
     }
 
     /// The digest kept in meta `digest` (`low:high:records`, decimal), nil when none is kept yet.
+    /// Read and written here, not through `ReplicaStore.meta`: the ledger saves it inside the
+    /// store's write, with the counts.
     static func storedDigest(_ db: Database) throws -> StateDigest? {
-        guard let text = try db.queryFirst("SELECT value FROM meta WHERE key = 'digest'", row: { $0.text(0) }) ?? nil else { return nil }
+        guard let text = try db.queryFirst("SELECT value FROM meta WHERE key = ?", [.text(ReplicaStore.MetaKey.digest.rawValue)],
+                                           row: { $0.text(0) }) ?? nil
+        else { return nil }
         let parts = text.split(separator: ":")
         guard parts.count == 3, let low = UInt64(parts[0]), let high = UInt64(parts[1]), let records = Int64(parts[2]) else {
             throw StoreError.damaged("the stored state digest is unreadable: run `boucle status --verify`")
@@ -598,6 +606,7 @@ final class WriteLedger {
     }
 
     static func store(_ digest: StateDigest, _ db: Database) throws {
-        try db.run("INSERT OR REPLACE INTO meta(key, value) VALUES ('digest', ?)", [.text("\(digest.low):\(digest.high):\(digest.records)")])
+        try db.run("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                   [.text(ReplicaStore.MetaKey.digest.rawValue), .text("\(digest.low):\(digest.high):\(digest.records)")])
     }
 }

@@ -47,19 +47,26 @@ extension ReplicaStore {
     /// Records changed here (by edits or imports) and not yet pushed to a server: the count the
     /// writes keep (counted afresh on a file made before they kept it).
     public func pendingRecords() throws -> Int {
-        if let kept = try meta(.pending).flatMap({ Int($0) }) { return kept }
-        return try table.count(changedAfter: try metaInt(.pushedSeq))
+        try keptPending() ?? countPending()
+    }
+
+    /// The pending count the writes keep (meta `pending`); nil on a file made before they kept it.
+    func keptPending() throws -> Int? {
+        try meta(.pending).flatMap { Int($0) }
+    }
+
+    /// The rows above the push cursor, counted through the sequence index.
+    func countPending() throws -> Int {
+        try table.count(changedAfter: try metaInt(.pushedSeq))
     }
 
     /// Counts the pending records afresh (`status --verify`) and compares the count with the one
     /// the writes kept; a difference is repaired. True when the kept one was right.
     public func verifyPending() throws -> Bool {
         // Read first: a right count, the usual case, costs no write (nor its fsync).
-        let wasRight = try db.transactionForReading {
-            try table.count(changedAfter: try metaInt(.pushedSeq)) == (try meta(.pending).flatMap { Int($0) })
-        }
+        let wasRight = try db.transactionForReading { try countPending() == keptPending() }
         if !wasRight {
-            try write { try setMeta(.pending, String(try table.count(changedAfter: try metaInt(.pushedSeq)))) }
+            try write { try setMeta(.pending, String(try countPending())) }
         }
         return wasRight
     }

@@ -150,6 +150,8 @@ public final class ReplicaStore {
         case pushedSeq = "pushed_seq", pushAfter = "push_after"
         /// How many rows are above `pushed_seq` (pending), kept by each write.
         case pending
+        /// The state digest's sum and record count, kept by each write (`WriteLedger`).
+        case digest
         /// The pull cursor: where the last complete pull ended, and the last page received since.
         case pullSince = "pull_since", pullAfter = "pull_after"
         /// Wall-clock milliseconds of the last successful sync.
@@ -213,8 +215,8 @@ public final class ReplicaStore {
     /// without the count (made before it was kept) gets it counted once.
     private func savePending(pushedBefore: Int64) throws {
         let pushedAfter = try metaInt(.pushedSeq)
-        guard let kept = try meta(.pending).flatMap({ Int($0) }) else {
-            try setMeta(.pending, String(try table.count(changedAfter: pushedAfter)))
+        guard let kept = try keptPending() else {
+            try setMeta(.pending, String(try countPending()))
             return
         }
         var pending = kept + table.counts.pendingDelta
