@@ -146,7 +146,9 @@ final class ServerSyncTests: ServerTestCase {
     /// 2,500 offers (seeded) are more than a push batch and a pull page (2,000 records each, the
     /// latter set by `serve --page-records 2000`): the
     /// client pushes them in two batches, pulls them back in two pages, and a fresh replica
-    /// clones them in two pages to the same digest.
+    /// clones them in two pages to the same digest. Then another team's coordinator pushes 2,100
+    /// of its own in two batches (each read while the server merges the one before), and the
+    /// three replicas end alike.
     func testMoreRecordsThanOnePageSyncInSeveralBatchesAndPages() throws {
         var generator = SeededGenerator(seed: ServerHarness.seed(#function))
         try admin("tenant", "create", "lyon")
@@ -171,6 +173,20 @@ final class ServerSyncTests: ServerTestCase {
         XCTAssertEqual(server.logCount(pulls, atLeast: pullsBefore + 2) - pullsBefore, 2, "two pull pages: 2,000 and 500 records")
         XCTAssertEqual(try fresh.digest(), try laptop.digest())
         XCTAssertEqual(try ids("offer", on: fresh), Set(offers.map(\.id.rawValue)))
+
+        let sud = try makeClient("sud", team: "sud", token: try token(team: "sud", role: "coordinator"), server: server)
+        let theirs = ServerHarness.offers(2_100, team: "sud", writer: try sud.replicaID(), using: &generator)
+        try sud.importFile(try write(ServerHarness.changeSet(tenant: "lyon", origin: theirs[0].stamp.replica, theirs), to: "sud.changeset"))
+        let pushesBefore = server.logCount(pushes)
+        try sync(sud)
+        XCTAssertEqual(server.logCount(pushes, atLeast: pushesBefore + 2) - pushesBefore, 2, "two push batches: 2,000 and 100 records")
+        XCTAssertEqual(try pending(sud), 0)
+        XCTAssertEqual(try snapshot().records, 4_600)
+        try sync(laptop)
+        try sync(fresh)
+        XCTAssertEqual(try laptop.digest(), try sud.digest())
+        XCTAssertEqual(try fresh.digest(), try sud.digest())
+        XCTAssertEqual(try ids("offer", on: laptop), Set((offers + theirs).map(\.id.rawValue)))
     }
 
     /// Pulling with `limit=100` walks the sample in pages of at most 100 records, in sequence
