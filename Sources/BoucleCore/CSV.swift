@@ -22,7 +22,7 @@ import Foundation
 /// separator, so that the header line always tells the reader which one), `"`, CR or LF (or when
 /// it is the only cell of its row and empty, so that the row does not read back as a blank line).
 ///
-///     var reader = try CSVReader(BytesInMemory(Array("id,title\n1,\"Courses, pain\"\n".utf8)))
+///     var reader = try CSVReader(file)   // a `CSVByteSource` holding: id,title⏎1,"Courses, pain"⏎
 ///     try reader.next()  // CSVRow(line: 1, cells: ["id", "title"])
 ///     try reader.next()  // CSVRow(line: 2, cells: ["1", "Courses, pain"])
 public enum CSV {
@@ -30,14 +30,6 @@ public enum CSV {
     public static let maxCellBytes = 64 * 1024
     /// The most cells a header may have.
     public static let maxColumns = 100
-
-    /// Every row of `bytes`, the header first.
-    public static func rows(_ bytes: [UInt8]) throws(CSVError) -> [CSVRow] {
-        var reader = try CSVReader(BytesInMemory(bytes))
-        var rows: [CSVRow] = []
-        while let row = try reader.next() { rows.append(row) }
-        return rows
-    }
 
     /// Appends one row, ended as `dialect` ends rows, quoting the cells that need it.
     public static func appendRow(_ cells: [String], to out: inout [UInt8], dialect: CSVDialect = .standard) {
@@ -152,22 +144,10 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Where a `CSVReader` reads its bytes from, one chunk at a time: a file as it is read, or
-/// bytes already in memory. Returns nil at the end.
+/// Where a `CSVReader` reads its bytes from, one chunk at a time (`boucle import-csv`: the file
+/// as it is read). Returns nil at the end.
 public protocol CSVByteSource {
     mutating func nextChunk() throws(CSVError) -> [UInt8]?
-}
-
-/// Bytes already in memory, as one chunk.
-public struct BytesInMemory: CSVByteSource {
-    private var bytes: [UInt8]?
-
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    public mutating func nextChunk() throws(CSVError) -> [UInt8]? {
-        defer { bytes = nil }
-        return bytes
-    }
 }
 
 /// Reads the rows of a CSV file one at a time (see `CSV` for the rules), holding only the

@@ -250,3 +250,23 @@ private struct Chunks: CSVByteSource {
         return chunk
     }
 }
+
+/// Bytes already in memory, as one chunk.
+private struct BytesInMemory: CSVByteSource {
+    var bytes: [UInt8]?
+
+    mutating func nextChunk() throws(CSVError) -> [UInt8]? {
+        defer { bytes = nil }
+        return bytes
+    }
+}
+
+extension CSV {
+    /// Every row of `bytes`, the header first.
+    static func rows(_ bytes: [UInt8]) throws(CSVError) -> [CSVRow] {
+        var reader = try CSVReader(BytesInMemory(bytes: bytes))
+        var rows: [CSVRow] = []
+        while let row = try reader.next() { rows.append(row) }
+        return rows
+    }
+}
