@@ -136,6 +136,7 @@ enum PhaseChild {
         switch phase {
         case .sqliteFloor: result = try LocalPhases.sqliteFloor(workload, folder)
         case .localImport: result = try LocalPhases.localImport(workload, folder)
+        case .replicaFloor: result = try LocalPhases.replicaFloor(workload, folder)
         case .export: result = try LocalPhases.export(workload, folder)
         case .push: result = try SyncPhases.push(workload, folder)
         case .clone: result = try SyncPhases.clone(workload, folder)

@@ -7,6 +7,10 @@ enum Phase: String, CaseIterable, Sendable {
     case sqliteFloor = "sqlite-floor"
     /// The workload's change-set file imported into an empty replica.
     case localImport = "local-import"
+    /// Raw SQLite writing the rows that import left, as they are, into another empty replica,
+    /// its wide read indexes built at the end as a large import builds them: what SQLite alone
+    /// takes to write a replica, the bound of `local-import` and `clone`.
+    case replicaFloor = "replica-floor"
     /// That replica's whole state exported to a change-set file.
     case export
     /// That replica's records pushed to a running `boucle-server`.
@@ -36,7 +40,7 @@ enum Phase: String, CaseIterable, Sendable {
         switch self {
         case .sqliteFloor, .concurrent, .csvImport: []
         case .localImport: [.sqliteFloor]
-        case .export, .push: [.localImport]
+        case .replicaFloor, .export, .push: [.localImport]
         case .readStatus, .readList, .readNear, .readMatch, .readShow: [.localImport]
         case .clone: [.push]
         case .httpsClone: [.clone]
@@ -119,6 +123,7 @@ struct BenchFolder: Sendable {
 
     var workload: String { path + "/workload.changeset" }
     var floor: String { path + "/floor.sqlite" }
+    var replicaFloor: String { path + "/floor.replica" }
     /// The replica the workload is imported into; it pushes, and makes the incremental edits.
     var imported: String { path + "/imported.replica" }
     var exported: String { path + "/exported.changeset" }

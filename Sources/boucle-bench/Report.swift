@@ -28,7 +28,7 @@ struct Report {
             guard let floor = measured.extras["floor_seconds"], measured.seconds > 0 else { return nil }
             return floor / measured.seconds
         }
-        guard [.localImport, .export, .push, .clone].contains(phase), let floor = result(.sqliteFloor), floor.perSecond > 0 else { return nil }
+        guard [.localImport, .replicaFloor, .export, .push, .clone].contains(phase), let floor = result(.sqliteFloor), floor.perSecond > 0 else { return nil }
         return measured.perSecond / floor.perSecond
     }
 
@@ -136,6 +136,11 @@ struct Report {
             lines.append("  \(held ? "HELD" : "FAIL")  \(tally(target.passes))  "
                 + "\(target.text.padding(toLength: width, withPad: " ", startingAt: 0))  \(target.values.joined(separator: ", "))")
         }
+        let bounds = reports.compactMap { $0.ratioToFloor(.replicaFloor) }
+        if !bounds.isEmpty {
+            lines.append("  replica-floor (SQLite alone writing the replica's rows: the most local-import and clone can reach): "
+                + bounds.map(Report.percent).joined(separator: ", ") + " of sqlite-floor")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -183,6 +188,10 @@ struct Report {
             "  CPU s: user + system time of the process that ran the phase (seconds minus CPU s: waiting for the disk or the server);",
             "  server CPU s: boucle-server's, during the phase. Peak RSS: the child process that ran the phase; server RSS: boucle-server's peak during it",
         ]
+        if let bound = result(.replicaFloor) {
+            lines.append("  replica-floor: SQLite alone writing the rows local-import left, as they are, into an emptied replica (\(Report.seconds(bound.extras["index_seconds"] ?? 0)) s "
+                + "of it building the three wide read indexes): local-import and clone write the same rows and can go no faster")
+        }
         if let incremental = result(.incremental) {
             var line = "  incremental: median of \(Int(incremental.extras["rounds"] ?? 0)) syncs of 10 changed records into a replica holding "
                 + "\(Report.count(options.records)) (min \(Report.seconds(incremental.extras["min_seconds"] ?? 0)) s, "

@@ -17,6 +17,15 @@ final class DatabaseTests: TemporaryDatabaseTestCase {
         XCTAssertEqual(row?.4, true)
     }
 
+    func testAColumnReadAsAValueKeepsItsStoredType() throws {
+        let db = try Database(path: path)
+        try db.execute("CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n)")
+        let values: [SQLValue] = [.integer(-7), .real(45.5), .text("rue Mercière ✓"), .blob([0, 1, 255]), .null]
+        try db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", values)
+        let row = try db.queryFirst("SELECT i, r, s, b, n FROM t") { row in (0..<5).map { row.value(Int32($0)) } }
+        XCTAssertEqual(row, values)
+    }
+
     func testEmptyTextIsBoundAsEmptyNotNull() throws {
         let db = try Database(path: path)
         try db.execute("CREATE TABLE t(s TEXT)")
