@@ -12,7 +12,8 @@ enum StatusCommands {
         options: [verify]
     ) { context in
         let store = try context.openStore()
-        if context.arguments.flag(verify) {
+        let verified = context.arguments.flag(verify)
+        if verified {
             let (digest, digestWasRight) = try store.verifyDigest()
             guard digestWasRight else {
                 throw CommandFailure("the digest kept by the writes was wrong: it is repaired (\(digest)); please report it")
@@ -24,7 +25,7 @@ enum StatusCommands {
         let status = try store.status()
         let waiting = try store.waiting()
         if context.json {
-            context.printJSON(.object([
+            var object: [String: JSONValue] = [
                 "replica": .string(context.replicaPath), "replica_id": .string(status.replicaID.rawValue),
                 "tenant": .string(status.tenant), "team": .string(status.team),
                 "server": status.server.map { .string($0) } ?? .null, "has_token": .bool(status.hasToken),
@@ -32,7 +33,9 @@ enum StatusCommands {
                 "last_sync": status.lastSync.map { .string(WallTime.readable($0)) } ?? .null,
                 "conflicts": .number(Double(status.conflicts)), "records": .number(Double(status.records)), "default_categories": .number(Double(status.defaultCategories)),
                 "digest": .string(status.digest),
-            ]))
+            ]
+            if verified { object["verified"] = .bool(true) }
+            context.printJSON(.object(object))
             return
         }
         let rows: [(String, String)] = [
@@ -45,7 +48,7 @@ enum StatusCommands {
             ("last sync", status.lastSync.map { WallTime.readable($0) + " UTC" } ?? "never"),
             ("conflicts", status.conflicts == 0 ? "none" : "\(status.conflicts) (see `boucle conflicts`)"),
             ("records", "\(status.records - status.defaultCategories) made by the teams, and the \(status.defaultCategories) default categories"),
-            ("digest", status.digest),
+            ("digest", status.digest + (verified ? " (checked: recomputed from every record)" : "")),
         ]
         context.say(rows.map { "\($0.0):\(String(repeating: " ", count: 11 - $0.0.count))\($0.1)" }.joined(separator: "\n"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SQLite
 import XCTest
 
 /// `--json` on every read command prints valid JSON of the documented shape.
@@ -74,6 +75,28 @@ final class JSONOutputTests: CLITestCase {
         XCTAssertEqual(after["pending"] as? Int, 1)
         XCTAssertNotEqual(after["digest"] as? String, digest)
         XCTAssertEqual(after["replica_id"] as? String, replicaID)
+    }
+
+    /// `status --verify` says what it checked, in both outputs; a kept digest that is wrong (a
+    /// file edited by hand) fails the command with what to do, is repaired, and checks out after.
+    func testStatusVerifySaysItCheckedTheDigestAndRepairsAWrongOne() throws {
+        let nord = try makeReplica("nord", team: "nord")
+        _ = try nord.addOffer()
+        let digest = try nord.digest()
+        let human = try nord.ok("status", "--verify")
+        XCTAssertTrue(human.contains("digest:     \(digest) (checked: recomputed from every record)"), human)
+        let json = try JSON.object(try nord.json("status", "--verify"))
+        XCTAssertEqual(json["verified"] as? Bool, true)
+        XCTAssertNil(try nord.status()["verified"], "only a status that checked says so")
+
+        let db = try Database(path: nord.path, create: false)
+        try db.execute("UPDATE meta SET value = '1:2:3' WHERE key = 'digest'")
+        try db.close()
+        let wrong = try nord.run("status", "--verify")
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertEqual(wrong.err, "boucle: error: the digest kept by the writes was wrong: it is repaired (\(digest)); please report it\n")
+        XCTAssertTrue(try nord.ok("status", "--verify").contains("(checked: recomputed from every record)"))
+        XCTAssertEqual(try nord.digest(), digest)
     }
 
     func testCategoriesOfANewReplicaAreTheNineDefaults() throws {
