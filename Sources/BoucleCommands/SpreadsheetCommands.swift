@@ -101,8 +101,20 @@ enum SpreadsheetColumns {
         [record.id.rawValue] + (fields[record.collection] ?? []).map { field in
             guard let value = record.state.fields[field]?.value else { return "" }
             if decimalComma, case .number = value { return value.display.replacingOccurrences(of: ".", with: ",") }
+            if case .text(let text) = value, startsLikeAFormula(text) { return "'" + text }
             return value.display
         }
+    }
+
+    /// The characters that make a spreadsheet read a cell as a formula when it starts with one.
+    private static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// True when `text`, after any apostrophes it starts with, starts like a formula. Such a text
+    /// is exported behind one more apostrophe, which spreadsheets read as "text, not a formula"
+    /// and do not show (a resident's `=HYPERLINK(…)` would otherwise run on the city's computer);
+    /// `value` takes that apostrophe off again, so texts round-trip.
+    private static func startsLikeAFormula(_ text: String) -> Bool {
+        text.first { $0 != "'" }.map(formulaStarts.contains) ?? false
     }
 
     static func collection(_ name: String) throws -> RecordCollection {
@@ -114,7 +126,10 @@ enum SpreadsheetColumns {
 
     /// A cell read as a value of `kind`; text is kept as it is, other kinds are trimmed.
     static func value(_ cell: String, kind: FieldKind, column: String, line: Int) throws -> FieldValue {
-        if kind == .text { return cell.isEmpty ? .null : .text(cell) }
+        if kind == .text {
+            if cell.first == "'", startsLikeAFormula(cell) { return .text(String(cell.dropFirst())) }
+            return cell.isEmpty ? .null : .text(cell)
+        }
         var text = CSV.trimmed(cell)
         if kind == .uuid { text = text.lowercased() }
         // A decimal comma, as French spreadsheets write numbers: 45,7627.

