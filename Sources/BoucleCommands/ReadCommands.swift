@@ -10,6 +10,20 @@ enum ReadCommands {
     static let within = OptionSpec.value("--within", "METERS", help: "with --near: no further than this")
     static let address = OptionSpec.value("--address", "TEXT", help: "only records in the same building as this address")
 
+    /// `--near`'s point, or a usage error that says which part of it is wrong.
+    static func nearPoint(_ text: String) throws -> Coordinate {
+        let example = "e.g. 45.7676,4.8344"
+        do {
+            return try Coordinate(parsing: text)
+        } catch .notLatLon {
+            throw UsageError("--near takes LAT,LON with decimal points, \(example)")
+        } catch .latitudeOutOfRange {
+            throw UsageError("--near: the latitude must be between -90 and 90, \(example)")
+        } catch .longitudeOutOfRange {
+            throw UsageError("--near: the longitude must be between -180 and 180, \(example)")
+        }
+    }
+
     /// The distance `option` gives, in metres, if given.
     static func meters(_ option: OptionSpec, in context: Context) throws -> Double? {
         try context.arguments.value(option).map { text in
@@ -61,8 +75,7 @@ enum ReadCommands {
             query.building = key
         }
         if let near = context.arguments.value(near) {
-            guard let center = Coordinate(near) else { throw UsageError("--near takes LAT,LON, e.g. 45.7676,4.8344") }
-            query.near = center
+            query.near = try nearPoint(near)
         }
         if context.json {
             var output = JSONArrayOutput()

@@ -45,11 +45,21 @@ public struct Coordinate: Equatable, Sendable {
         self.lon = lon
     }
 
-    /// Parses `LAT,LON` (as `--near` takes it); nil unless both are in range.
-    public init?(_ text: String) {
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2, let lat = Double(parts[0]), let lon = Double(parts[1]),
-              (-90...90).contains(lat), (-180...180).contains(lon) else { return nil }
+    /// Why a text is not a point (`Coordinate(parsing:)`).
+    public enum ParseError: Error, Equatable {
+        /// Not two numbers with decimal points around one comma.
+        case notLatLon
+        case latitudeOutOfRange
+        case longitudeOutOfRange
+    }
+
+    /// Parses `LAT,LON` (as `--near` takes it): two decimal numbers, the latitude within ±90 and
+    /// the longitude within ±180.
+    public init(parsing text: String) throws(ParseError) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let lat = Double(parts[0]), let lon = Double(parts[1]) else { throw .notLatLon }
+        guard (-90...90).contains(lat) else { throw .latitudeOutOfRange }
+        guard (-180...180).contains(lon) else { throw .longitudeOutOfRange }
         self.init(lat: lat, lon: lon)
     }
 }

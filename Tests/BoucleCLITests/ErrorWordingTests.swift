@@ -109,6 +109,24 @@ final class ErrorWordingTests: ServerTestCase {
         XCTAssertTrue(right.out.contains("12 rue Mercière"), right.out)
     }
 
+    /// A `--near` point that cannot be one says which part is wrong: a latitude or longitude out
+    /// of range is named, and a French decimal comma gets the dot it needs.
+    func testANearPointOutOfRangeOrWithDecimalCommasSaysWhatIsWrong() throws {
+        let nord = try makeReplica("nord", team: "nord")
+        let cases = [
+            ("91,4.8", "boucle: error: --near: the latitude must be between -90 and 90, e.g. 45.7676,4.8344"),
+            ("45.7,200", "boucle: error: --near: the longitude must be between -180 and 180, e.g. 45.7676,4.8344"),
+            ("45,7676;4,8344", "boucle: error: --near takes LAT,LON with decimal points, e.g. 45.7676,4.8344"),
+            ("45,7676,4,8344", "boucle: error: --near takes LAT,LON with decimal points, e.g. 45.7676,4.8344"),
+            ("Lyon", "boucle: error: --near takes LAT,LON with decimal points, e.g. 45.7676,4.8344"),
+        ]
+        for (near, message) in cases {
+            let result = try nord.run("list", "offer", "--near", near, "--within", "500")
+            XCTAssertEqual(result.status, 2, near)
+            XCTAssertEqual(result.err, message + "\n", near)
+        }
+    }
+
     /// An id prefix shorter than the minimum says the minimum; the wrong collection takes its
     /// article ("an offer").
     func testShortPrefixesAndArticles() throws {

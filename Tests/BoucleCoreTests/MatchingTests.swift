@@ -14,9 +14,11 @@ final class MatchingTests: XCTestCase {
     }
 
     func testCoordinateTextIsLatitudeCommaLongitude() {
-        XCTAssertEqual(Coordinate("45.76, 4.83"), Coordinate(lat: 45.76, lon: 4.83))
-        XCTAssertNil(Coordinate("95,4"))
-        XCTAssertNil(Coordinate("45.76"))
+        XCTAssertEqual(try Coordinate(parsing: "45.76, 4.83"), Coordinate(lat: 45.76, lon: 4.83))
+        XCTAssertThrowsError(try Coordinate(parsing: "95,4")) { XCTAssertEqual($0 as? Coordinate.ParseError, .latitudeOutOfRange) }
+        XCTAssertThrowsError(try Coordinate(parsing: "45,181")) { XCTAssertEqual($0 as? Coordinate.ParseError, .longitudeOutOfRange) }
+        XCTAssertThrowsError(try Coordinate(parsing: "45.76")) { XCTAssertEqual($0 as? Coordinate.ParseError, .notLatLon) }
+        XCTAssertThrowsError(try Coordinate(parsing: "45.76,")) { XCTAssertEqual($0 as? Coordinate.ParseError, .notLatLon) }
     }
 
     func testAddressKeyIgnoresCaseAccentsPunctuationAndTown() {
