@@ -22,10 +22,31 @@ public enum BoucleCLI {
     /// The server settings given on the command line (`--server`, `--token`, `--ca-file`, whose
     /// file is read here).
     static func givenServerSettings(_ arguments: ParsedArguments) throws -> ServerSettings {
-        let authority = try arguments.value(caFile).map { path in
-            String(decoding: try Files.read(path, limit: 1 << 20), as: UTF8.self)
-        }
+        let authority = try arguments.value(caFile).map(readAuthority)
         return ServerSettings(server: arguments.value(server), token: arguments.value(token), authority: authority)
+    }
+
+    /// What to do about an authority that cannot be used.
+    private static let authorityAdvice = "give the certificate (PEM) of the authority that signed the server's, with --ca-file"
+
+    /// The text of `--ca-file`'s file; refuses a folder, or a file over 1 MiB (a certificate is
+    /// a few KB) without reading it all.
+    private static func readAuthority(_ path: String) throws -> String {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw CommandFailure("\(path) is a folder: \(authorityAdvice)")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CommandFailure("cannot read \(path): no such file or no permission: \(authorityAdvice)")
+        }
+        defer { try? handle.close() }
+        let limit = 1 << 20
+        let data: Data
+        do { data = try handle.read(upToCount: limit + 1) ?? Data() } catch {
+            throw CommandFailure("cannot read \(path): \(authorityAdvice)")
+        }
+        guard data.count <= limit else { throw CommandFailure("\(path) is larger than 1 MiB, which no certificate is: \(authorityAdvice)") }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// A client of the settings' server; refuses a URL or an authority that cannot be used,
@@ -35,7 +56,7 @@ public enum BoucleCLI {
         do {
             return try HTTPClient(url: url, authorities: settings.authority.map { Array($0.utf8) }, userAgent: "boucle/\(version)")
         } catch .tls(let failure) {
-            throw CommandFailure("\(failure): give the certificate (PEM) of the authority that signed the server's, with --ca-file")
+            throw CommandFailure("\(failure): \(authorityAdvice)")
         } catch {
             throw CommandFailure("\(error): give a working one with --server URL")
         }

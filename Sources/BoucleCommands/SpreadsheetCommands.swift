@@ -226,22 +226,3 @@ struct SpreadsheetError: Error {
     let message: String
     init(_ message: String) { self.message = message }
 }
-
-/// Reading whole files for the spreadsheet commands.
-enum Files {
-    /// The bytes of `path`; refuses a file over `limit` bytes without reading it all.
-    static func read(_ path: String, limit: Int) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CommandFailure("cannot read \(path): no such file or no permission")
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do { data = try handle.read(upToCount: limit + 1) ?? Data() } catch {
-            throw CommandFailure("cannot read \(path): \(error.localizedDescription)")
-        }
-        guard data.count <= limit else {
-            throw CommandFailure("\(path) is larger than \(limit / 1024 / 1024) MiB: split it into smaller files")
-        }
-        return [UInt8](data)
-    }
-}

@@ -127,6 +127,27 @@ final class ErrorWordingTests: ServerTestCase {
         }
     }
 
+    /// A `--ca-file` that cannot be a certificate (missing, a folder, a device, far too large)
+    /// says so and what to give, in words, and creates no replica.
+    func testACAFileThatCannotBeACertificateSaysWhatToGive() throws {
+        let large = path("large.pem")
+        try Data(repeating: 0x41, count: (1 << 20) + 1).write(to: URL(fileURLWithPath: large))
+        let advice = "give the certificate (PEM) of the authority that signed the server's, with --ca-file"
+        let cases = [
+            (path("missing.pem"), "boucle: error: cannot read \(path("missing.pem")): no such file or no permission: \(advice)"),
+            (folder.path, "boucle: error: \(folder.path) is a folder: \(advice)"),
+            ("/dev/zero", "boucle: error: /dev/zero is larger than 1 MiB, which no certificate is: \(advice)"),
+            (large, "boucle: error: \(large) is larger than 1 MiB, which no certificate is: \(advice)"),
+        ]
+        for (index, (file, message)) in cases.enumerated() {
+            let replica = path("ca\(index).db")
+            let result = try CLI.run(["--replica", replica, "init", "--server", "https://example.invalid", "--ca-file", file, "--team", "nord"])
+            XCTAssertEqual(result.status, 1, file)
+            XCTAssertEqual(result.err, message + "\n", file)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: replica), "no replica is created")
+        }
+    }
+
     /// An id prefix shorter than the minimum says the minimum; the wrong collection takes its
     /// article ("an offer").
     func testShortPrefixesAndArticles() throws {
