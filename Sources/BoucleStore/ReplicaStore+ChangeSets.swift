@@ -116,23 +116,19 @@ extension ReplicaStore {
         }
     }
 
-    /// Streams a change-set of the records changed since the last export (or, with `all`, the
-    /// whole state) to `sink`, then moves the export cursor, all in one transaction.
-    public func exportChangeSet(all: Bool, to sink: ([UInt8]) throws -> Void) throws -> ExportSummary {
+    /// Writes the change-set file at `path` (`OutputFile`: whole or not at all, and only where
+    /// a regular file may be) of the records changed since the last export (or, with `all`, of the
+    /// whole state), and moves the export cursor, in one transaction. The cursor moves only once
+    /// the file is written, synced and in place: a file that fails at any step leaves its changes
+    /// to the next export.
+    public func exportChangeSet(all: Bool, path: String) throws -> ExportSummary {
         try write {
             let since = all ? 0 : try metaInt(.exportedSeq)
-            let summary = try writeChanges(since: since, to: sink)
+            var summary = ExportSummary()
+            try OutputFile.write(to: path) { append in summary = try writeChanges(since: since, to: append) }
             try setMeta(.exportedSeq, String(seq))
             return summary
         }
-    }
-
-    /// Writes the change-set file at `path` (`OutputFile`: whole or not at all, and only where
-    /// a regular file may be).
-    public func exportChangeSet(all: Bool, path: String) throws -> ExportSummary {
-        var summary = ExportSummary()
-        try OutputFile.write(to: path) { append in summary = try exportChangeSet(all: all, to: append) }
-        return summary
     }
 
     /// Encodes the registers changed after `since` as one change-set, drained to `sink` in pieces.

@@ -128,6 +128,24 @@ final class ExchangeTests: CLITestCase {
         XCTAssertEqual(try sud.digest(), digest)
     }
 
+    /// An export whose file cannot be put in place (the final rename fails: injected with strace)
+    /// leaves no file and does not count its changes as exported: the next export still carries
+    /// them, and the other team receives them.
+    func testAnExportWhoseFileFailsLeavesItsChangesToTheNextExport() throws {
+        guard let strace = CLI.onPath("strace") else { throw XCTSkip("strace is not installed") }
+        let nord = try makeReplica("nord", team: "nord")
+        let sud = try makeReplica("sud", team: "sud")
+        let offer = try nord.addOffer()
+        let failing = try nord.run(["export", "-o", path("lost.changeset")],
+                                   launcher: [strace, "-f", "-o", "/dev/null", "-e", "trace=rename", "-e", "inject=rename:error=EIO"])
+        XCTAssertEqual(failing.status, 1, failing.err)
+        XCTAssertTrue(failing.err.hasPrefix("boucle: error: cannot write \(path("lost.changeset"))"), failing.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("lost.changeset")))
+        XCTAssertEqual(try nord.ok("export", "-o", path("again.changeset")), "wrote 1 change (1 record) to \(path("again.changeset"))")
+        try sud.importFile(path("again.changeset"))
+        XCTAssertEqual(try JSON.objects(try sud.json("list", "offer")).map { $0["id"] as? String }, [offer])
+    }
+
     func testConcurrentSignupsToOneRoundAreBothKept() throws {
         let nord = try makeReplica("nord", team: "nord")
         let sud = try makeReplica("sud", team: "sud")

@@ -332,9 +332,9 @@ final class ResyncStoreTests: StoreTestCase {
     }
 
     private func exported(_ replica: ReplicaStore) throws -> [Change] {
-        var bytes: [UInt8] = []
-        _ = try replica.exportChangeSet(all: true) { bytes += $0 }
-        return try decode(bytes)
+        let file = path("exported-\(UUID().uuidString).changeset")
+        _ = try replica.exportChangeSet(all: true, path: file)
+        return try decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
     }
 
     private func decode(_ bytes: [UInt8]) throws -> [Change] {
