@@ -7,6 +7,7 @@
 /// - `lat` and `lon` go together: a record has both or neither;
 /// - an offer's or a request's category is a live category of the replica;
 /// - a sign-up's round, a match's request and offer name live records of those collections;
+/// - a field every record of its collection has (required, or with a default) is never cleared;
 /// - a category's slug is its identity: it never changes (its id derives from it, SPEC §1);
 /// - a match's status moves its request's status (`requestStatus`).
 ///
@@ -50,6 +51,10 @@ public enum EditRules {
             if !missing.isEmpty { return .missingFields(collection, missing) }
         } else if collection == .category, let slug = changes["slug"], slug != existing?["slug"] {
             return .slugIsIdentity
+        } else if let existing, let field = changes.keys.sorted().first(where: { field in
+            changes[field] == .null && existing[field].map { $0 != .null } == true && cannotBeCleared(collection).contains(field)
+        }) {
+            return .cannotClear(collection, field)
         }
         if collection.fields["lat"] != nil, (result["lat"] == nil) != (result["lon"] == nil) {
             return .latLonApart
@@ -65,6 +70,12 @@ public enum EditRules {
             }
         }
         return nil
+    }
+
+    /// The fields every record of `collection` has: its required fields and those with a
+    /// default. An edit may change them, never clear them.
+    public static func cannotBeCleared(_ collection: RecordCollection) -> Set<String> {
+        Set(required[collection] ?? []).union((Schema.defaults[collection] ?? [:]).keys)
     }
 
     /// The fields of `collection` that name another record, with the collection they name.
@@ -106,6 +117,8 @@ public enum EditViolation: Error, Equatable, Sendable, CustomStringConvertible {
     case missingReference(field: String, RecordCollection)
     /// An edit changes a category's slug.
     case slugIsIdentity
+    /// An edit clears a field every record of the collection has (`cannotBeCleared`).
+    case cannotClear(RecordCollection, String)
     /// A new category's slug is a live category already.
     case categoryExists(String)
     /// A new category's slug was deleted: its id (derived from the slug) stays deleted.
@@ -129,6 +142,8 @@ public enum EditViolation: Error, Equatable, Sendable, CustomStringConvertible {
             "\(field) names no \(collection.rawValue) of this replica"
         case .slugIsIdentity:
             "a category's slug is its identity and cannot change: add a new category instead"
+        case let .cannotClear(collection, field):
+            "\(field) cannot be cleared: every \(collection.rawValue) has one (set another value instead)"
         case .categoryExists(let slug):
             "category \"\(slug)\" exists already"
         case .categoryDeleted(let slug):

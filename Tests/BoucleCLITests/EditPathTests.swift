@@ -112,6 +112,19 @@ final class EditPathTests: CLITestCase {
         try assertRefused(["set", offer, "lon="], "lat and lon go together: give both or neither")
     }
 
+    // MARK: A field every record has is never cleared
+
+    func testAFieldEveryRecordHasCannotBeClearedThroughEveryEntryPoint() throws {
+        try assertRefused(["set", offer, "title="], "title cannot be cleared: every offer has one (set another value instead)")
+        try assertRefused(["set", offer, "status="], "status cannot be cleared: every offer has one (set another value instead)")
+        let file = try csv("offers.csv", "id,category\n\(offer),\n")
+        try assertRefused(["import-csv", "offer", file],
+                          "\(file): line 2: category cannot be cleared: every offer has one (set another value instead); nothing was imported")
+        try replica.ok("set", offer, "phone=06 39 98 12 34")
+        try replica.ok("set", offer, "phone=")
+        XCTAssertEqual(try JSON.object(try replica.json("show", offer))["title"] as? String, "Courses le samedi")
+    }
+
     // MARK: Values fit their fields
 
     func testAValueOutOfItsRangeIsRefusedThroughEveryEntryPoint() throws {

@@ -23,6 +23,22 @@ final class EditRulesTests: XCTestCase {
         XCTAssertNil(try violation(.offer, nil, ["title": .text("Courses"), "category": .text("pets")]))
     }
 
+    func testAFieldEveryRecordHasCannotBeClearedButOthersCan() {
+        let offer: [String: FieldValue] = ["category": .text("pets"), "title": .text("t"), "status": .text("open"),
+                                           "remote": .bool(false), "phone": .text("06 39 98 12 34")]
+        XCTAssertEqual(try violation(.offer, offer, ["title": .null]), .cannotClear(.offer, "title"))
+        XCTAssertEqual(try violation(.offer, offer, ["category": .null]), .cannotClear(.offer, "category"))
+        XCTAssertEqual(try violation(.offer, offer, ["status": .null]), .cannotClear(.offer, "status"))
+        XCTAssertEqual(try violation(.offer, offer, ["remote": .null]), .cannotClear(.offer, "remote"))
+        XCTAssertEqual(try violation(.request, ["urgency": .text("high")], ["urgency": .null]), .cannotClear(.request, "urgency"))
+        XCTAssertEqual(try violation(.signup, ["volunteer": .text("Awa")], ["volunteer": .null]), .cannotClear(.signup, "volunteer"))
+        XCTAssertNil(try violation(.offer, offer, ["phone": .null]), "an optional field clears")
+        XCTAssertNil(try violation(.offer, offer, ["title": .text("u")]))
+        XCTAssertNil(try violation(.offer, ["category": .text("pets")], ["title": .null]), "a field the record lacks already: nothing is cleared")
+        XCTAssertEqual(EditViolation.cannotClear(.offer, "title").description,
+                       "title cannot be cleared: every offer has one (set another value instead)")
+    }
+
     func testLatAndLonGoTogetherOnTheResultingRecord() {
         XCTAssertEqual(try violation(.offer, nil, ["category": .text("pets"), "title": .text("t"), "lat": .number(45)]), .latLonApart)
         let located: [String: FieldValue] = ["category": .text("pets"), "title": .text("t"), "lat": .number(45), "lon": .number(4)]

@@ -270,7 +270,8 @@ final class Simulation {
         guard let id = known.randomElement(using: &random) else { return }
         let field = ["title", "details", "phone"].randomElement(using: &random) ?? "title"
         let value: FieldValue = Int.random(in: 0..<5, using: &random) == 0 ? .null : .text(text("v"))
-        guard (try? peer.store.update(id, fields: [field: value])) != nil else { return }   // unknown or deleted here
+        // Refused when the record is unknown or deleted here, or for a title cleared (every offer has one).
+        guard (try? peer.store.update(id, fields: [field: value])) != nil else { return }
         try remember([field], of: id, on: peer)
     }
 
