@@ -78,7 +78,9 @@ enum DomainCommands {
     ) { context in
         let slugText = try context.required(slug)
         guard FieldKind.isSlug(slugText) else { throw UsageError("--slug takes 1 to 40 of a-z, 0-9 and -") }
-        let id = try context.openStore().perform(.create(.category, fields: ["slug": .text(slugText), "label": .text(try context.required(label))])).id
+        // Read as a typed value, as `offer add` reads its title: an empty label is no label.
+        let labelValue = FieldKind.text.parse(try context.required(label)) ?? .null
+        let id = try context.openStore().perform(.create(.category, fields: ["slug": .text(slugText), "label": labelValue])).id
         if context.json {
             context.printJSON(.object(["id": .string(id.rawValue), "slug": .string(slugText)]))
         } else {

@@ -99,6 +99,13 @@ final class EditPathTests: CLITestCase {
         try assertRefused(["category", "add", "--slug", "pets", "--label", "Animaux"], "category \"pets\" exists already")
     }
 
+    /// An empty label is no label, as an empty title is no title for `offer add`.
+    func testACategoryNeedsALabelAsAnOfferNeedsATitle() throws {
+        try assertRefused(["category", "add", "--slug", "jardinage", "--label", ""], "a new category needs label")
+        try assertRefused(["offer", "add", "--category", "pets", "--title", ""], "a new offer needs title")
+        XCTAssertFalse(try replica.ok("categories").contains("jardinage"))
+    }
+
     // MARK: lat and lon go together
 
     func testLatAndLonGoTogetherThroughEveryEntryPoint() throws {
