@@ -224,8 +224,7 @@ public enum ServerCLI {
     )) { arguments in
         let tenant = try arguments.required(tenant)
         let path = arguments.positionals[0]
-        guard let bytes = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
-        let result = try openStore(arguments).importChangeSet([UInt8](bytes), tenant: tenant,
+        let result = try openStore(arguments).importChangeSet(path: path, tenant: tenant,
                                                               maxClockAhead: try duration(arguments, maxClockAhead, default: SyncDefaults.maxClockAhead))
         var line = "imported \(Plural.count(result.changes, "change")) into \(tenant): \(result.applied) applied, \(result.lost.count) lost to newer writes"
         if !result.deferred.isEmpty { line += ", \(result.deferred.count) not applied (the default categories cannot be deleted)" }

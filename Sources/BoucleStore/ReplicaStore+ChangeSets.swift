@@ -99,21 +99,9 @@ extension ReplicaStore {
 
     /// Imports the change-set file at `path`.
     public func importChangeSet(path: String) throws -> ImportSummary {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let handle = FileHandle(forReadingAtPath: path)
-        else {
-            throw StoreError.io("cannot read \(path): no such file, a folder, or no permission")
-        }
-        defer { try? handle.close() }
-        return try importChangeSet {
-            do {
-                let data = try handle.read(upToCount: 1 << 16) ?? Data()
-                return data.isEmpty ? nil : [UInt8](data)
-            } catch {
-                throw StoreError.io("cannot read \(path): \((error as NSError).localizedDescription)")
-            }
-        }
+        let file = try ChangeSetFile(path: path)
+        defer { file.close() }
+        return try importChangeSet(file.nextChunk)
     }
 
     /// Writes the change-set file at `path` (`OutputFile`: whole or not at all, and only where

@@ -55,13 +55,19 @@ extension ServerStore {
                 try writers.bind(origin, to: principal.team)
             }
         )
-        return try mergeChangeSet(body, into: principal.tenant, scope: principal.tenantScope, rules: rules)
+        var offset = 0
+        return try mergeChangeSet(into: principal.tenant, scope: principal.tenantScope, rules: rules) {
+            guard offset < body.count else { return nil }
+            let end = min(offset + 1 << 16, body.count)
+            defer { offset = end }
+            return Array(body[offset..<end])
+        }
     }
 
     /// Merges a change-set file carried in from the field into `tenant`, as the city's admin:
     /// every change an admin token may apply, the whole file refused if any is stamped more than
-    /// `maxClockAhead` ahead of the server's clock.
-    public func importChangeSet(_ bytes: [UInt8], tenant: String, maxClockAhead: UInt64) throws -> PushAnswer {
+    /// `maxClockAhead` ahead of the server's clock. The file is read in pieces, whatever its size.
+    public func importChangeSet(path: String, tenant: String, maxClockAhead: UInt64) throws -> PushAnswer {
         guard let scope = try tenantScope(tenant) else {
             throw StoreError.noTenant(tenant)
         }
@@ -81,7 +87,9 @@ extension ServerStore {
                 if let ahead = guardian.summary(clock: "the server's") { throw StoreError.clockAhead(ahead) }
             }
         )
-        return try mergeChangeSet(bytes, into: tenant, scope: scope, rules: rules)
+        let file = try ChangeSetFile(path: path)
+        defer { file.close() }
+        return try mergeChangeSet(into: tenant, scope: scope, rules: rules, nextChunk: file.nextChunk)
     }
 
     /// One page of the records of `principal`'s tenant changed after `after`, with the fields
@@ -135,18 +143,14 @@ extension ServerStore {
         var finish: () throws -> Void
     }
 
-    /// Merges a change-set in one write transaction, by `rules`. The change-set is decoded on a
-    /// thread of its own (`DecodingPipeline`), which starts while this one waits for the write
-    /// lock, and goes on while this one merges.
-    private func mergeChangeSet(_ bytes: [UInt8], into tenant: String, scope: Int64, rules: MergeRules) throws -> PushAnswer {
+    /// Merges a change-set, given in pieces by `nextChunk` (nil at its end), in one write
+    /// transaction, by `rules`. The change-set is decoded on a thread of its own
+    /// (`DecodingPipeline`), which starts while this one waits for the write lock, and goes on
+    /// while this one merges.
+    private func mergeChangeSet(into tenant: String, scope: Int64, rules: MergeRules,
+                                nextChunk: @escaping () throws -> [UInt8]?) throws -> PushAnswer {
         let table = records(scope: scope)
-        var offset = 0
-        let pipeline = DecodingPipeline(forReplica: false) {
-            guard offset < bytes.count else { return nil }
-            let end = min(offset + 1 << 16, bytes.count)
-            defer { offset = end }
-            return Array(bytes[offset..<end])
-        }
+        let pipeline = DecodingPipeline(forReplica: false, nextChunk: nextChunk)
         defer { pipeline.finish() }
         erasedData = false
         defer {

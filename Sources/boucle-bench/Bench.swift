@@ -144,10 +144,11 @@ enum PhaseChild {
         case .incremental: result = try SyncPhases.incremental(workload, folder)
         case .concurrent: result = try ConcurrentPhase.run(workload, folder)
         case .csvImport: result = try ReadPhases.csvImport(workload, folder)
+        case .serverImport: result = try ReadPhases.serverImport(workload, folder)
         case .readStatus, .readList, .readNear, .readMatch, .readShow: result = try ReadPhases.run(phase, workload, folder)
         }
-        // The spreadsheet import reports its `boucle` process's peak; reads report none.
-        if phase != .csvImport, !phase.isRead { result.peakRSSBytes = PeakMemory.ofSelf() }
+        // The whole-process imports report their process's peak; reads report none.
+        if phase != .csvImport, phase != .serverImport, !phase.isRead { result.peakRSSBytes = PeakMemory.ofSelf() }
         StandardStreams.out(JSONWriter.string(result.json) + "\n")
     }
 }

@@ -26,6 +26,9 @@ enum Phase: String, CaseIterable, Sendable {
     case concurrent
     /// `boucle import-csv` of the workload as a spreadsheet into a new replica (a whole process).
     case csvImport = "import-csv"
+    /// `boucle-server import` of the workload's change-set file into a new tenant of a new
+    /// database (a whole process, as the city imports a file carried in from the field).
+    case serverImport = "server-import"
     /// The reads, each as whole `boucle` processes on the imported replica beside its floor
     /// through the `sqlite3` shell: `status`, `list` by category and status, `list --near`,
     /// `match` of a request, `show` of one offer.
@@ -40,7 +43,7 @@ enum Phase: String, CaseIterable, Sendable {
         switch self {
         case .sqliteFloor, .concurrent, .csvImport: []
         case .localImport: [.sqliteFloor]
-        case .replicaFloor, .export, .push: [.localImport]
+        case .replicaFloor, .export, .push, .serverImport: [.localImport]
         case .readStatus, .readList, .readNear, .readMatch, .readShow: [.localImport]
         case .clone: [.push]
         case .httpsClone: [.clone]
@@ -138,6 +141,8 @@ struct BenchFolder: Sendable {
     /// The workload as a spreadsheet, and the replica it is imported into.
     var spreadsheet: String { path + "/offers.csv" }
     var spreadsheetReplica: String { path + "/spreadsheet.replica" }
+    /// The database `boucle-server import` merges the workload into.
+    var importedServerDatabase: String { path + "/imported-server.sqlite" }
     var serverDatabase: String { path + "/server.sqlite" }
     var serverLog: String { path + "/server.log" }
     /// The running server's URL and tokens, for the child processes (kept out of `ps`).

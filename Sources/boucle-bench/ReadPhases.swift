@@ -105,4 +105,16 @@ enum ReadPhases {
         result.peakRSSBytes = run.peakRSSBytes
         return result
     }
+
+    /// `boucle-server import` of the workload file into tenant `bench` of a new database, as a
+    /// whole process (the tenant is created first, outside the clock).
+    static func serverImport(_ workload: Workload, _ folder: BenchFolder) throws -> PhaseResult {
+        let server = try ChildProcess.serverExecutable()
+        _ = try Spawn.run(server, ["--db", folder.importedServerDatabase, "tenant", "create", "bench"], what: "boucle-server tenant create")
+        let run = try Spawn.run(server, ["--db", folder.importedServerDatabase, "import", folder.workload, "--tenant", "bench"],
+                                what: "boucle-server import")
+        var result = PhaseResult(phase: .serverImport, records: workload.records, seconds: run.seconds)
+        result.peakRSSBytes = run.peakRSSBytes
+        return result
+    }
 }

@@ -30,7 +30,9 @@ final class ReadCostTests: StoreTestCase {
                                   operation: .set(fields)))
         }
         encoder.finish()
-        _ = try server.importChangeSet(encoder.takeBytes(), tenant: "lyon", maxClockAhead: 300_000)
+        let file = path("tenant-\(records).changeset")
+        try Data(encoder.takeBytes()).write(to: URL(fileURLWithPath: file))
+        _ = try server.importChangeSet(path: file, tenant: "lyon", maxClockAhead: 300_000)
         return (server, principal)
     }
 
