@@ -51,8 +51,8 @@ public enum EditRules {
             if !missing.isEmpty { return .missingFields(collection, missing) }
         } else if collection == .category, let slug = changes["slug"], slug != existing?["slug"] {
             return .slugIsIdentity
-        } else if let existing, let field = changes.keys.sorted().first(where: { field in
-            changes[field] == .null && existing[field].map { $0 != .null } == true && cannotBeCleared(collection).contains(field)
+        } else if let existing, let field = cannotBeCleared(collection).sorted().first(where: { field in
+            changes[field] == .null && existing[field].map { $0 != .null } == true
         }) {
             return .cannotClear(collection, field)
         }

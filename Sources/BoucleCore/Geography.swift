@@ -49,7 +49,9 @@ public struct Coordinate: Equatable, Sendable {
     public enum ParseError: Error, Equatable {
         /// Not two numbers with decimal points around one comma.
         case notLatLon
+        /// The latitude is outside -90…90.
         case latitudeOutOfRange
+        /// The longitude is outside -180…180.
         case longitudeOutOfRange
     }
 

@@ -28,6 +28,7 @@ struct ChangeSetFile {
         }
     }
 
+    /// Closes the file; called once, when the import is done with it.
     func close() {
         try? handle.close()
     }
