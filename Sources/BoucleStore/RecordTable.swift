@@ -329,11 +329,17 @@ struct RecordTable {
     }
 
     /// Removes the tombstones stamped before `cutoff`, except those of `replica` whose row
-    /// sequence is above `keepingAbove` (its own deletes not yet pushed). Returns how many.
+    /// sequence is above `keepingAbove` (its own deletes not yet pushed) and those held back
+    /// (`held_back`: deletes the server left for a token that may make them). Returns how many.
+    /// A replica's only.
     func purgeTombstones(stampedBefore cutoff: HLC, except replica: UUIDString, above keepingAbove: Int64) throws -> Int {
         if counts.forReplica {
             let purged = try db.query(
-                "SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
+                """
+                SELECT collection, team, deleted, fields, deleted_prev, seq, id FROM records
+                    WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)
+                    AND id NOT IN (SELECT id FROM held_back)
+                """,
                 [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
             ) { row in
                 let id = try RecordTable.id(row, 6)
@@ -345,7 +351,11 @@ struct RecordTable {
             }
         }
         try db.run(
-            "DELETE FROM records WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)",
+            """
+            DELETE FROM records
+                WHERE scope = ? AND deleted IS NOT NULL AND deleted < ? AND NOT (seq > ? AND substr(deleted, 18) = ?)
+                AND id NOT IN (SELECT id FROM held_back)
+            """,
             [.integer(scope), .text(cutoff.hex), .integer(keepingAbove), .text(replica.rawValue)]
         )
         return db.changes

@@ -93,8 +93,9 @@ extension ReplicaStore {
     }
 
     /// Forgets the tombstones the server has forgotten: those deleted before its horizon time,
-    /// except a delete made here and not yet pushed. Afterwards this replica holds what a fresh
-    /// clone would. Returns how many were purged.
+    /// except a delete still on its way to the server (made here and not yet pushed, or held
+    /// back for another token). Afterwards this replica holds what a fresh clone would, and its
+    /// pending deletes. Returns how many were purged.
     @discardableResult
     public func purgeTombstones(deletedBefore horizonTime: UInt64) throws -> Int {
         guard horizonTime > 0 else { return 0 }

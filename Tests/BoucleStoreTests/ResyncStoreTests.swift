@@ -173,6 +173,45 @@ final class ResyncStoreTests: StoreTestCase {
         XCTAssertEqual(try replica.purgeTombstones(deletedBefore: 0), 0, "a horizon time of 0 purges nothing")
     }
 
+    /// A delete the server held back (a field token may not delete) is still on its way: a purge
+    /// after the server forgot older deletes keeps it, and it reaches the server once a token
+    /// that may make it carries it. (Seed 2174 of the simulation: the field replica purged it,
+    /// the delete never arrived, and the replica differed from a fresh clone.)
+    func testPurgeTombstonesKeepsADeleteTheServerHeldBack() throws {
+        let clock = ManualClock()
+        let (server, coordinatorToken) = try makeServer(clock: clock)
+        let fieldToken = try XCTUnwrap(try server.authenticate(try server.createToken(tenant: "lyon", team: "nord", role: .field)))
+        let field = try makeReplica("field.db", clock: clock)
+        let coordinator = try makeReplica("coordinator.db", clock: clock)
+        let offer = try addOffer(field, "Courses du lundi")
+        let kept = try addOffer(field, "Promenade du chien")
+        let gone = try addOffer(field, "Aide aux devoirs")
+        try sync(field, server, fieldToken)
+        try field.delete(offer)
+        try sync(field, server, fieldToken)
+        XCTAssertTrue(try field.isWaiting(offer), "a field token may not delete: the delete waits")
+        // A delete the server does apply, which its compaction will forget.
+        try sync(coordinator, server, coordinatorToken)
+        try coordinator.delete(gone)
+        try sync(coordinator, server, coordinatorToken)
+
+        clock.advance(by: 100 * Self.day)
+        _ = try server.compact(retention: Self.retention)
+        try sync(field, server, fieldToken)
+        XCTAssertTrue(try field.isWaiting(offer))
+        XCTAssertTrue(try field.canonicalState().contains { $0.contains(offer.rawValue) }, "the waiting delete survives the purge")
+
+        // The coordinator brings the field team's file in; its token may delete.
+        let file = path("field.changeset")
+        _ = try field.exportChangeSet(all: true, path: file)
+        _ = try coordinator.importChangeSet(path: file)
+        try sync(coordinator, server, coordinatorToken)
+        XCTAssertEqual(try serverRows(server, coordinatorToken), [offer: .deleted, kept: .live], "the held-back delete arrived")
+        let clone = try makeReplica("clone.db", clock: clock)
+        try sync(clone, server, coordinatorToken)
+        XCTAssertEqual(try coordinator.digest(), try clone.digest())
+    }
+
     // MARK: The clock guard and restamp
 
     func testAPushStampedTooFarAheadIsRefusedWholeAndRestampReStampsOnlyPendingFutureWrites() throws {
