@@ -51,7 +51,7 @@ public enum EditRules {
             if !missing.isEmpty { return .missingFields(collection, missing) }
         } else if collection == .category, let slug = changes["slug"], slug != existing?["slug"] {
             return .slugIsIdentity
-        } else if let existing, let field = cannotBeCleared(collection).sorted().first(where: { field in
+        } else if let existing, let field = (kept[collection] ?? []).first(where: { field in
             changes[field] == .null && existing[field].map { $0 != .null } == true
         }) {
             return .cannotClear(collection, field)
@@ -72,11 +72,12 @@ public enum EditRules {
         return nil
     }
 
-    /// The fields every record of `collection` has: its required fields and those with a
-    /// default. An edit may change them, never clear them.
-    public static func cannotBeCleared(_ collection: RecordCollection) -> Set<String> {
-        Set(required[collection] ?? []).union((Schema.defaults[collection] ?? [:]).keys)
-    }
+    /// The fields every record of a collection has, in name order: its required fields and
+    /// those with a default. An edit may change them, never clear them. Derived once, not on
+    /// every edit (an import of a spreadsheet checks each row).
+    public static let kept: [RecordCollection: [String]] = Dictionary(uniqueKeysWithValues: RecordCollection.allCases.map { collection in
+        (collection, Set(required[collection] ?? []).union((Schema.defaults[collection] ?? [:]).keys).sorted())
+    })
 
     /// The fields of `collection` that name another record, with the collection they name.
     public static func references(_ collection: RecordCollection) -> [(field: String, target: RecordCollection)] {
@@ -117,7 +118,7 @@ public enum EditViolation: Error, Equatable, Sendable, CustomStringConvertible {
     case missingReference(field: String, RecordCollection)
     /// An edit changes a category's slug.
     case slugIsIdentity
-    /// An edit clears a field every record of the collection has (`cannotBeCleared`).
+    /// An edit clears a field every record of the collection has (`kept`).
     case cannotClear(RecordCollection, String)
     /// A new category's slug is a live category already.
     case categoryExists(String)

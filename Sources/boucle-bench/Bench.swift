@@ -148,7 +148,7 @@ enum PhaseChild {
         case .readStatus, .readList, .readNear, .readMatch, .readShow: result = try ReadPhases.run(phase, workload, folder)
         }
         // The whole-process imports report their process's peak; reads report none.
-        if phase != .csvImport, phase != .serverImport, !phase.isRead { result.peakRSSBytes = PeakMemory.ofSelf() }
+        if !phase.runsItsOwnProcess, !phase.isRead { result.peakRSSBytes = PeakMemory.ofSelf() }
         StandardStreams.out(JSONWriter.string(result.json) + "\n")
     }
 }

@@ -51,6 +51,10 @@ enum Phase: String, CaseIterable, Sendable {
         }
     }
 
+    /// A phase timed as a whole child process of its own (`boucle` or `boucle-server`), which
+    /// reports that process's peak memory rather than the bench child's.
+    var runsItsOwnProcess: Bool { self == .csvImport || self == .serverImport }
+
     var needsServer: Bool { [.push, .clone, .httpsClone, .incremental, .concurrent].contains(self) }
 
     static let reads: [Phase] = [.readStatus, .readList, .readNear, .readMatch, .readShow]

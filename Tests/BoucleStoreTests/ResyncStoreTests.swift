@@ -181,12 +181,15 @@ final class ResyncStoreTests: StoreTestCase {
         let clock = ManualClock()
         let (server, coordinatorToken) = try makeServer(clock: clock)
         let fieldToken = try XCTUnwrap(try server.authenticate(try server.createToken(tenant: "lyon", team: "nord", role: .field)))
+        let sudToken = try XCTUnwrap(try server.authenticate(try server.createToken(tenant: "lyon", team: "sud", role: .coordinator)))
         let field = try makeReplica("field.db", clock: clock)
         let coordinator = try makeReplica("coordinator.db", clock: clock)
+        let sud = try makeReplica("sud.db", team: "sud", clock: clock)
         let offer = try addOffer(field, "Courses du lundi")
         let kept = try addOffer(field, "Promenade du chien")
         let gone = try addOffer(field, "Aide aux devoirs")
         try sync(field, server, fieldToken)
+        try sync(sud, server, sudToken)
         try field.delete(offer)
         try sync(field, server, fieldToken)
         XCTAssertTrue(try field.isWaiting(offer), "a field token may not delete: the delete waits")
@@ -210,6 +213,9 @@ final class ResyncStoreTests: StoreTestCase {
         let clone = try makeReplica("clone.db", clock: clock)
         try sync(clone, server, coordinatorToken)
         XCTAssertEqual(try coordinator.digest(), try clone.digest())
+        // Another team, which saw the offer before the delete, receives the delete too.
+        try sync(sud, server, sudToken)
+        XCTAssertEqual(try sud.digest(), try clone.digest())
     }
 
     // MARK: The clock guard and restamp
